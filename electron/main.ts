@@ -1,0 +1,2 @@
+// Electron main process: arrives with the desktop app issue.
+export {};

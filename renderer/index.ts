@@ -1,0 +1,2 @@
+// React UI: arrives with the desktop app issue.
+export {};
