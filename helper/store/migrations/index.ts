@@ -1,0 +1,10 @@
+// The ordered list of schema migrations; append a new numbered file here, never edit an old one.
+import * as initial from './0001-initial.js';
+
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly sql: string;
+}
+
+export const migrations: readonly Migration[] = [initial];

@@ -1,0 +1,322 @@
+// The helper's SQLite database: opens it in WAL mode, applies numbered migrations, and offers typed queries.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { migrations, type Migration } from './migrations/index.js';
+
+export interface BanRecord {
+  readonly id: number;
+  readonly address: string;
+  readonly family: 4 | 6;
+  readonly service: string | null;
+  readonly reason: string;
+  readonly source: string;
+  readonly failures: number;
+  /** Epoch ms. */
+  readonly bannedAt: number;
+  /** Epoch ms; null = permanent. */
+  readonly expiresAt: number | null;
+  readonly endedAt: number | null;
+  readonly endReason: string | null;
+}
+
+export interface NewBan {
+  readonly address: string;
+  readonly family: 4 | 6;
+  readonly service: string | null;
+  readonly reason: string;
+  readonly source: string;
+  readonly failures: number;
+  readonly bannedAt: number;
+  readonly expiresAt: number | null;
+}
+
+export interface EventRecord {
+  readonly time: number;
+  readonly service: string;
+  readonly address: string;
+  readonly eventType: string;
+  readonly pattern: string;
+}
+
+export interface WhitelistRecord {
+  readonly network: string;
+  readonly comment: string;
+  readonly addedAt: number;
+  readonly addedBy: number | null;
+}
+
+export interface ActivityRecord {
+  readonly time: number;
+  readonly actorUid: number | null;
+  readonly action: string;
+  readonly target: string | null;
+  readonly detail: string | null;
+}
+
+export interface StoredPosition {
+  readonly path: string;
+  readonly inode: number;
+  readonly device: number;
+  readonly firstLineHash: string;
+  readonly offset: number;
+  readonly cursor?: string;
+}
+
+export interface StoreOptions {
+  readonly readonly?: boolean;
+  /** Overrides the migration list (tests of the migration runner). */
+  readonly migrations?: readonly Migration[];
+}
+
+interface BanRow {
+  id: number;
+  address: string;
+  family: 4 | 6;
+  service: string | null;
+  reason: string;
+  source: string;
+  failures: number;
+  banned_at: number;
+  expires_at: number | null;
+  ended_at: number | null;
+  end_reason: string | null;
+}
+
+function toBan(row: BanRow): BanRecord {
+  return {
+    id: row.id,
+    address: row.address,
+    family: row.family,
+    service: row.service,
+    reason: row.reason,
+    source: row.source,
+    failures: row.failures,
+    bannedAt: row.banned_at,
+    expiresAt: row.expires_at,
+    endedAt: row.ended_at,
+    endReason: row.end_reason,
+  };
+}
+
+/** Applies every migration newer than the database's user_version, each in its own transaction. */
+export function migrate(database: Database.Database, list: readonly Migration[] = migrations): number {
+  const current = database.pragma('user_version', { simple: true }) as number;
+  const newest = list.reduce((highest, migration) => Math.max(highest, migration.version), 0);
+  if (current > newest) {
+    throw new Error(
+      `database schema version ${current} is newer than this program knows (${newest}): ` +
+        'it was written by a newer croissant2ban; upgrade, or point db_path at another file',
+    );
+  }
+  for (const migration of [...list].sort((left, right) => left.version - right.version)) {
+    if (migration.version <= current) continue;
+    database.transaction(() => {
+      database.exec(migration.sql);
+      database.pragma(`user_version = ${migration.version}`);
+    })();
+  }
+  return database.pragma('user_version', { simple: true }) as number;
+}
+
+function prepareStatements(database: Database.Database) {
+  const prepare = (sql: string) => database.prepare(sql);
+  return {
+    insertBan: prepare(
+      `INSERT INTO bans (address, family, service, reason, source, failures, banned_at, expires_at)
+       VALUES (@address, @family, @service, @reason, @source, @failures, @bannedAt, @expiresAt)`,
+    ),
+    activeBan: prepare('SELECT * FROM bans WHERE address = ? AND ended_at IS NULL'),
+    activeBans: prepare('SELECT * FROM bans WHERE ended_at IS NULL ORDER BY banned_at'),
+    endBan: prepare(
+      'UPDATE bans SET ended_at = @time, end_reason = @reason WHERE address = @address AND ended_at IS NULL',
+    ),
+    expiredBans: prepare(
+      'SELECT * FROM bans WHERE ended_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?',
+    ),
+    closeExpired: prepare(
+      `UPDATE bans SET ended_at = expires_at, end_reason = 'expired'
+       WHERE ended_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?`,
+    ),
+    banCount: prepare('SELECT COUNT(*) AS count FROM bans WHERE address = ?'),
+    insertEvent: prepare(
+      `INSERT INTO events (time, service, address, event_type, pattern)
+       VALUES (@time, @service, @address, @eventType, @pattern)`,
+    ),
+    pruneEvents: prepare('DELETE FROM events WHERE time < ?'),
+    recentEvents: prepare('SELECT * FROM events WHERE time >= ? ORDER BY time DESC, id DESC LIMIT ?'),
+    addWhitelist: prepare(
+      `INSERT INTO whitelist (network, comment, added_at, added_by) VALUES (@network, @comment, @addedAt, @addedBy)
+       ON CONFLICT (network) DO UPDATE SET comment = excluded.comment`,
+    ),
+    removeWhitelist: prepare('DELETE FROM whitelist WHERE network = ?'),
+    listWhitelist: prepare('SELECT network, comment, added_at, added_by FROM whitelist ORDER BY network'),
+    insertActivity: prepare(
+      `INSERT INTO activity_log (time, actor_uid, action, target, detail)
+       VALUES (@time, @actorUid, @action, @target, @detail)`,
+    ),
+    recentActivity: prepare('SELECT * FROM activity_log ORDER BY time DESC, id DESC LIMIT ?'),
+    loadPosition: prepare('SELECT * FROM file_positions WHERE path = ?'),
+    savePosition: prepare(
+      `INSERT INTO file_positions (path, inode, device, first_line_hash, offset, cursor, updated_at)
+       VALUES (@path, @inode, @device, @firstLineHash, @offset, @cursor, @updatedAt)
+       ON CONFLICT (path) DO UPDATE SET inode = excluded.inode, device = excluded.device,
+         first_line_hash = excluded.first_line_hash, offset = excluded.offset, cursor = excluded.cursor,
+         updated_at = excluded.updated_at`,
+    ),
+  };
+}
+
+export class Store {
+  readonly database: Database.Database;
+  private readonly statements: ReturnType<typeof prepareStatements>;
+
+  constructor(readonly path: string, options: StoreOptions = {}) {
+    if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
+    this.database = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    if (!options.readonly) {
+      this.database.pragma('journal_mode = WAL');
+      // NORMAL is durable across application crashes in WAL mode; only a power loss may lose the last commits.
+      this.database.pragma('synchronous = NORMAL');
+      migrate(this.database, options.migrations);
+    }
+    this.database.pragma('busy_timeout = 5000');
+    this.statements = prepareStatements(this.database);
+  }
+
+  get schemaVersion(): number {
+    return this.database.pragma('user_version', { simple: true }) as number;
+  }
+
+  close(): void {
+    this.database.close();
+  }
+
+  // --- bans -------------------------------------------------------------------------------------
+
+  /** Records a new active ban; throws if the address already has one (the caller checks first). */
+  addBan(ban: NewBan): BanRecord {
+    const result = this.statements.insertBan.run(ban);
+    return { ...ban, id: Number(result.lastInsertRowid), endedAt: null, endReason: null };
+  }
+
+  /** Records many bans in one transaction (a burst decided in the same instant). */
+  addBans(bans: readonly NewBan[]): BanRecord[] {
+    return this.database.transaction((list: readonly NewBan[]) => list.map((ban) => this.addBan(ban)))(bans);
+  }
+
+  activeBan(address: string): BanRecord | null {
+    const row = this.statements.activeBan.get(address) as BanRow | undefined;
+    return row ? toBan(row) : null;
+  }
+
+  activeBans(): BanRecord[] {
+    return (this.statements.activeBans.all() as BanRow[]).map(toBan);
+  }
+
+  /** Ends the active ban of an address; false when it had none. */
+  endBan(address: string, reason: string, time: number): boolean {
+    return this.statements.endBan.run({ address, reason, time }).changes > 0;
+  }
+
+  /** Closes every ban whose expiry has passed; returns the bans it closed. */
+  closeExpiredBans(now: number): BanRecord[] {
+    return this.database.transaction(() => {
+      const expired = (this.statements.expiredBans.all(now) as BanRow[]).map(toBan);
+      this.statements.closeExpired.run(now);
+      return expired;
+    })();
+  }
+
+  /** How many bans an address ever had (active and ended): the repeat-offender count. */
+  banCount(address: string): number {
+    return (this.statements.banCount.get(address) as { count: number }).count;
+  }
+
+  // --- events -----------------------------------------------------------------------------------
+
+  addEvents(events: readonly EventRecord[]): void {
+    if (events.length === 0) return;
+    this.database.transaction((list: readonly EventRecord[]) => {
+      for (const event of list) this.statements.insertEvent.run(event);
+    })(events);
+  }
+
+  recentEvents(options: { since: number; limit: number }): EventRecord[] {
+    return (
+      this.statements.recentEvents.all(options.since, options.limit) as {
+        time: number;
+        service: string;
+        address: string;
+        event_type: string;
+        pattern: string;
+      }[]
+    ).map((row) => ({
+      time: row.time,
+      service: row.service,
+      address: row.address,
+      eventType: row.event_type,
+      pattern: row.pattern,
+    }));
+  }
+
+  /** Deletes events older than the cutoff (epoch ms); returns how many. */
+  pruneEvents(olderThan: number): number {
+    return this.statements.pruneEvents.run(olderThan).changes;
+  }
+
+  // --- whitelist --------------------------------------------------------------------------------
+
+  addWhitelist(entry: WhitelistRecord): void {
+    this.statements.addWhitelist.run(entry);
+  }
+
+  removeWhitelist(network: string): boolean {
+    return this.statements.removeWhitelist.run(network).changes > 0;
+  }
+
+  whitelist(): WhitelistRecord[] {
+    return (
+      this.statements.listWhitelist.all() as { network: string; comment: string; added_at: number; added_by: number | null }[]
+    ).map((row) => ({ network: row.network, comment: row.comment, addedAt: row.added_at, addedBy: row.added_by }));
+  }
+
+  // --- activity log -----------------------------------------------------------------------------
+
+  logActivity(entry: ActivityRecord): void {
+    this.statements.insertActivity.run(entry);
+  }
+
+  recentActivity(limit: number): ActivityRecord[] {
+    return (
+      this.statements.recentActivity.all(limit) as {
+        time: number;
+        actor_uid: number | null;
+        action: string;
+        target: string | null;
+        detail: string | null;
+      }[]
+    ).map((row) => ({ time: row.time, actorUid: row.actor_uid, action: row.action, target: row.target, detail: row.detail }));
+  }
+
+  // --- file positions (the sources' PositionStore) ----------------------------------------------
+
+  loadPosition(path: string): StoredPosition | undefined {
+    const row = this.statements.loadPosition.get(path) as
+      | { path: string; inode: number; device: number; first_line_hash: string; offset: number; cursor: string | null }
+      | undefined;
+    if (!row) return undefined;
+    const position: StoredPosition = {
+      path: row.path,
+      inode: row.inode,
+      device: row.device,
+      firstLineHash: row.first_line_hash,
+      offset: row.offset,
+    };
+    return row.cursor === null ? position : { ...position, cursor: row.cursor };
+  }
+
+  savePosition(position: StoredPosition, now = Date.now()): void {
+    this.statements.savePosition.run({ ...position, cursor: position.cursor ?? null, updatedAt: now });
+  }
+}

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { migrations } from '../../../helper/store/migrations/index.js';
+import { migrate, Store } from '../../../helper/store/store.js';
+import { temporaryDirectory } from '../../support/paths.js';
+
+function withStore(run: (store: Store, path: string) => void): void {
+  const directory = temporaryDirectory();
+  const path = join(directory.path, 'state', 'croissant2ban.db');
+  const store = new Store(path);
+  try {
+    run(store, path);
+  } finally {
+    store.close();
+    directory.dispose();
+  }
+}
+
+const ban = (address: string, expiresAt: number | null, bannedAt = 1000) => ({
+  address,
+  family: (address.includes(':') ? 6 : 4) as 4 | 6,
+  service: 'ssh',
+  reason: '5 failures',
+  source: 'detector',
+  failures: 5,
+  bannedAt,
+  expiresAt,
+});
+
+test('a new database file is created in WAL mode at the newest schema version', () => {
+  withStore((store, path) => {
+    assert.equal(store.database.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(store.schemaVersion, migrations.length);
+    const tables = store.database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+    assert.deepEqual(tables, ['activity_log', 'bans', 'events', 'file_positions', 'intel', 'whitelist']);
+    store.close();
+    const reopened = new Store(path);
+    assert.equal(reopened.schemaVersion, migrations.length, 'reopening applies nothing twice');
+    reopened.close();
+  });
+});
+
+test('migrations are applied in order and only once', () => {
+  const database = new Database(':memory:');
+  const list = [
+    { version: 1, description: 'one', sql: 'CREATE TABLE a (x)' },
+    { version: 2, description: 'two', sql: 'CREATE TABLE b (x)' },
+  ];
+  assert.equal(migrate(database, list.slice(0, 1)), 1);
+  assert.equal(migrate(database, list), 2);
+  assert.equal(migrate(database, list), 2);
+  database.close();
+});
+
+test('a database written by a newer version is refused with a clear message', () => {
+  const database = new Database(':memory:');
+  database.pragma('user_version = 99');
+  assert.throws(() => migrate(database), /schema version 99 is newer than this program knows/);
+  database.close();
+});
+
+test('a failing migration leaves the database at the previous version', () => {
+  const database = new Database(':memory:');
+  const list = [
+    { version: 1, description: 'one', sql: 'CREATE TABLE a (x)' },
+    { version: 2, description: 'broken', sql: 'CREATE TABLE b (x); THIS IS NOT SQL' },
+  ];
+  assert.throws(() => migrate(database, list));
+  assert.equal(database.pragma('user_version', { simple: true }), 1);
+  assert.equal(database.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'b'").pluck().get(), 0);
+  database.close();
+});
+
+test('an address has at most one active ban', () => {
+  withStore((store) => {
+    store.addBan(ban('203.0.113.1', 5000));
+    assert.throws(() => store.addBan(ban('203.0.113.1', 9000)), /UNIQUE/);
+    assert.equal(store.activeBan('203.0.113.1')?.expiresAt, 5000);
+    assert.equal(store.endBan('203.0.113.1', 'unbanned', 2000), true);
+    assert.equal(store.activeBan('203.0.113.1'), null);
+    store.addBan(ban('203.0.113.1', 9000, 3000));
+    assert.equal(store.banCount('203.0.113.1'), 2);
+  });
+});
+
+test('expired bans are closed at their expiry time; permanent ones stay', () => {
+  withStore((store) => {
+    store.addBans([ban('203.0.113.1', 5000), ban('2001:db8::1', 8000), ban('203.0.113.3', null)]);
+    const closed = store.closeExpiredBans(6000);
+    assert.deepEqual(closed.map((record) => record.address), ['203.0.113.1']);
+    assert.deepEqual(store.activeBans().map((record) => record.address).sort(), ['2001:db8::1', '203.0.113.3']);
+    const row = store.database.prepare("SELECT ended_at, end_reason FROM bans WHERE address = '203.0.113.1'").get();
+    assert.deepEqual(row, { ended_at: 5000, end_reason: 'expired' });
+  });
+});
+
+test('file positions round-trip, with and without a journal cursor', () => {
+  withStore((store) => {
+    store.savePosition({ path: '/var/log/auth.log', inode: 42, device: 7, firstLineHash: 'abc', offset: 1234 });
+    store.savePosition({ path: 'journal:ssh.service', inode: 0, device: 0, firstLineHash: '', offset: 0, cursor: 's=1;i=2' });
+    assert.deepEqual(store.loadPosition('/var/log/auth.log'), {
+      path: '/var/log/auth.log',
+      inode: 42,
+      device: 7,
+      firstLineHash: 'abc',
+      offset: 1234,
+    });
+    store.savePosition({ path: '/var/log/auth.log', inode: 43, device: 7, firstLineHash: 'def', offset: 10 });
+    assert.equal(store.loadPosition('/var/log/auth.log')?.inode, 43);
+    assert.equal(store.loadPosition('journal:ssh.service')?.cursor, 's=1;i=2');
+    assert.equal(store.loadPosition('/nowhere'), undefined);
+  });
+});
+
+test('events, whitelist and activity log are stored and read back', () => {
+  withStore((store) => {
+    store.addEvents([
+      { time: 1000, service: 'ssh', address: '203.0.113.1', eventType: 'failed_auth', pattern: 'failed_password' },
+      { time: 2000, service: 'ssh', address: '203.0.113.2', eventType: 'invalid_user', pattern: 'invalid_user' },
+    ]);
+    assert.deepEqual(store.recentEvents({ since: 1500, limit: 10 }).map((event) => event.address), ['203.0.113.2']);
+    assert.equal(store.pruneEvents(1500), 1);
+
+    store.addWhitelist({ network: '10.0.0.0/8', comment: 'lan', addedAt: 1, addedBy: 0 });
+    store.addWhitelist({ network: '10.0.0.0/8', comment: 'office lan', addedAt: 2, addedBy: 0 });
+    assert.deepEqual(store.whitelist(), [{ network: '10.0.0.0/8', comment: 'office lan', addedAt: 1, addedBy: 0 }]);
+    assert.equal(store.removeWhitelist('10.0.0.0/8'), true);
+    assert.equal(store.removeWhitelist('10.0.0.0/8'), false);
+
+    store.logActivity({ time: 5, actorUid: 1000, action: 'ban', target: '203.0.113.9', detail: 'manual' });
+    assert.deepEqual(store.recentActivity(5), [{ time: 5, actorUid: 1000, action: 'ban', target: '203.0.113.9', detail: 'manual' }]);
+  });
+});
