@@ -83,6 +83,18 @@ interface BanRow {
   end_reason: string | null;
 }
 
+interface EventRow {
+  time: number;
+  service: string;
+  address: string;
+  event_type: string;
+  pattern: string;
+}
+
+function toEvent(row: EventRow): EventRecord {
+  return { time: row.time, service: row.service, address: row.address, eventType: row.event_type, pattern: row.pattern };
+}
+
 function toBan(row: BanRow): BanRecord {
   return {
     id: row.id,
@@ -145,6 +157,7 @@ function prepareStatements(database: Database.Database) {
     ),
     pruneEvents: prepare('DELETE FROM events WHERE time < ?'),
     recentEvents: prepare('SELECT * FROM events WHERE time >= ? ORDER BY time DESC, id DESC LIMIT ?'),
+    eventsSince: prepare('SELECT * FROM events WHERE time >= ? ORDER BY time, id'),
     addWhitelist: prepare(
       `INSERT INTO whitelist (network, comment, added_at, added_by) VALUES (@network, @comment, @addedAt, @addedBy)
        ON CONFLICT (network) DO UPDATE SET comment = excluded.comment`,
@@ -242,22 +255,14 @@ export class Store {
     })(events);
   }
 
+  /** The newest events first, at most `limit`. */
   recentEvents(options: { since: number; limit: number }): EventRecord[] {
-    return (
-      this.statements.recentEvents.all(options.since, options.limit) as {
-        time: number;
-        service: string;
-        address: string;
-        event_type: string;
-        pattern: string;
-      }[]
-    ).map((row) => ({
-      time: row.time,
-      service: row.service,
-      address: row.address,
-      eventType: row.event_type,
-      pattern: row.pattern,
-    }));
+    return (this.statements.recentEvents.all(options.since, options.limit) as EventRow[]).map(toEvent);
+  }
+
+  /** Every event at or after `since`, oldest first (to rebuild the detector's windows at start-up). */
+  eventsSince(since: number): EventRecord[] {
+    return (this.statements.eventsSince.all(since) as EventRow[]).map(toEvent);
   }
 
   /** Deletes events older than the cutoff (epoch ms); returns how many. */
