@@ -84,7 +84,8 @@ export function configuredWhitelist(config: Config, warn: (message: string) => v
       for (const text of source.networks) add(text, 'config whitelist');
     } else if (source.type === 'zones' && config.zones.enabled) {
       for (const zone of config.zones.zones) {
-        if (!zone.implicitWhitelist && zone.trustLevel < config.zones.whitelistThreshold) continue;
+        // The config resolves implicit_whitelist (default: trust_level >= whitelist_threshold); an explicit value wins.
+        if (!zone.implicitWhitelist) continue;
         for (const text of zone.networks) add(text, `zone ${zone.name}`);
       }
     } else if (source.type === 'file') {

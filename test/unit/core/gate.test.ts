@@ -51,7 +51,7 @@ test('an invalid address is never passed on', () => {
   assert.match(new Gate().check('999.1.1.1') ?? '', /not a valid address/);
 });
 
-test('the config whitelist gathers networks, implicit zones and a whitelist file', () => {
+test('the config whitelist gathers networks, zones marked implicitly whitelisted and a whitelist file', () => {
   const directory = temporaryDirectory();
   try {
     const file = join(directory.path, 'whitelist.txt');
@@ -64,7 +64,8 @@ test('the config whitelist gathers networks, implicit zones and a whitelist file
         configFile: null,
         whitelistThreshold: 80,
         zones: [
-          { name: 'internal', trustLevel: 80, networks: ['172.16.0.0/12'], implicitWhitelist: false },
+          { name: 'internal', trustLevel: 80, networks: ['172.16.0.0/12'], implicitWhitelist: true },
+          { name: 'partners', trustLevel: 90, networks: ['203.0.113.0/24'], implicitWhitelist: false },
           { name: 'external', trustLevel: 0, networks: ['0.0.0.0/0'], implicitWhitelist: false },
         ],
       },
