@@ -53,7 +53,8 @@ export class LineSplitter {
         this.pending = [];
         this.pendingBytes = 0;
       } else if (newline === -1) {
-        this.pending.push(chunk.subarray(start, end));
+        // A copy, not a view: callers reuse their read buffer as soon as push returns.
+        this.pending.push(Buffer.from(chunk.subarray(start, end)));
         this.pendingBytes += pieceLength;
       }
       this.offset += pieceLength;
