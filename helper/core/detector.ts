@@ -34,19 +34,26 @@ export function banDuration(policy: BanTimePolicy, previousBans: number): number
   return Math.round(Math.min(scaled, policy.maximum));
 }
 
-export class Detector {
+interface ServiceWindows {
+  readonly policy: ServicePolicy;
   /**
-   * Failure times (epoch ms, ascending) per "service\0address", at most maxFailures each.
-   * Map order is recency of use: the first key is the least recently seen (eviction order).
+   * Failure times (epoch ms, ascending) per address, at most maxFailures each. Map order is
+   * recency of use: the first key is the least recently seen (eviction order).
    */
-  private readonly windows = new Map<string, number[]>();
+  readonly byAddress: Map<string, number[]>;
+}
+
+export class Detector {
+  /** Keyed by service first, so the address string from the filter is the key as it is. */
+  private readonly services = new Map<string, ServiceWindows>();
+  private tracked = 0;
   private evictedCount = 0;
 
   constructor(private readonly options: DetectorOptions) {}
 
   /** Number of (service, address) pairs currently tracked. */
   get trackedCount(): number {
-    return this.windows.size;
+    return this.tracked;
   }
 
   /** Pairs forgotten because the memory bound was reached. */
@@ -56,25 +63,31 @@ export class Detector {
 
   /** Records one failure; returns a ban decision when it crosses the threshold, else null. */
   record(failure: Failure): BanDecision | null {
-    const policy = this.options.policyFor(failure.service);
-    const key = `${failure.service}\u0000${failure.address}`;
-    let times = this.windows.get(key);
-    if (times === undefined) {
-      times = [];
-    } else {
-      this.windows.delete(key); // re-inserted below: moves the pair to the most recent end
+    let service = this.services.get(failure.service);
+    if (service === undefined) {
+      service = { policy: this.options.policyFor(failure.service), byAddress: new Map() };
+      this.services.set(failure.service, service);
     }
-    insertSorted(times, failure.time);
-    // Keep only failures inside the window ending at the newest one; lines from several files may
-    // arrive slightly out of order, which is why the list is kept sorted rather than appended.
-    const windowStart = times[times.length - 1]! - policy.findTime * 1000;
-    let firstInside = 0;
-    while (firstInside < times.length && times[firstInside]! <= windowStart) firstInside++;
-    if (firstInside > 0) times.splice(0, firstInside);
-    if (times.length > policy.maxFailures) times.splice(0, times.length - policy.maxFailures);
+    const { policy, byAddress } = service;
+    let times = byAddress.get(failure.address);
+    if (times === undefined) {
+      times = [failure.time];
+      this.tracked++;
+    } else {
+      byAddress.delete(failure.address); // re-inserted below: moves the address to the most recent end
+      insertSorted(times, failure.time);
+      // Keep only failures inside the window ending at the newest one; lines from several files
+      // may arrive slightly out of order, which is why the list is kept sorted rather than appended.
+      const windowStart = times[times.length - 1]! - policy.findTime * 1000;
+      let firstInside = 0;
+      while (firstInside < times.length && times[firstInside]! <= windowStart) firstInside++;
+      const excess = Math.max(firstInside, times.length - policy.maxFailures);
+      if (excess > 0) times.splice(0, excess);
+    }
 
     if (times.length >= policy.maxFailures) {
       // The window is spent on this ban: the next ban needs max_failures new failures.
+      this.tracked--;
       const previousBans = this.options.history.previousBans(failure.address);
       return {
         service: failure.service,
@@ -86,33 +99,41 @@ export class Detector {
         pattern: failure.pattern,
       };
     }
-    this.windows.set(key, times);
-    while (this.windows.size > this.options.maxTracked) {
-      const oldest = this.windows.keys().next().value as string;
-      this.windows.delete(oldest);
-      this.evictedCount++;
-    }
+    byAddress.set(failure.address, times);
+    if (this.tracked > this.options.maxTracked) this.evictLeastRecent();
     return null;
   }
 
   /** Forgets pairs whose newest failure is older than their window at `now` (epoch ms). */
   sweep(now: number): number {
     let removed = 0;
-    for (const [key, times] of this.windows) {
-      const service = key.slice(0, key.indexOf('\u0000'));
-      const findTimeMs = this.options.policyFor(service).findTime * 1000;
-      if (times[times.length - 1]! <= now - findTimeMs) {
-        this.windows.delete(key);
-        removed++;
+    for (const { policy, byAddress } of this.services.values()) {
+      const cutoff = now - policy.findTime * 1000;
+      for (const [address, times] of byAddress) {
+        if (times[times.length - 1]! <= cutoff) {
+          byAddress.delete(address);
+          removed++;
+        }
       }
     }
+    this.tracked -= removed;
     return removed;
   }
 
   /** Forgets everything tracked for an address (e.g. it was whitelisted or banned by hand). */
   forget(address: string): void {
-    for (const key of this.windows.keys()) {
-      if (key.endsWith(`\u0000${address}`)) this.windows.delete(key);
+    for (const { byAddress } of this.services.values()) if (byAddress.delete(address)) this.tracked--;
+  }
+
+  /** Evicts from the service tracking the most addresses: a flood against one service cannot evict another's. */
+  private evictLeastRecent(): void {
+    while (this.tracked > this.options.maxTracked) {
+      let largest: Map<string, number[]> | null = null;
+      for (const { byAddress } of this.services.values()) if (largest === null || byAddress.size > largest.size) largest = byAddress;
+      const oldest = largest!.keys().next().value as string;
+      largest!.delete(oldest);
+      this.tracked--;
+      this.evictedCount++;
     }
   }
 }

@@ -14,6 +14,8 @@ export interface LineSplitterOptions {
 
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 
+const NEWLINE = 10;
+
 export class LineSplitter {
   private readonly maxLineBytes: number;
   private pending: Buffer[] = [];
@@ -41,46 +43,23 @@ export class LineSplitter {
 
   push(chunk: Buffer): void {
     let start = 0;
-    while (start < chunk.length) {
-      const newline = chunk.indexOf(10, start);
-      const end = newline === -1 ? chunk.length : newline;
-      const pieceLength = end - start;
-      if (this.discarding) {
-        this.discardedBytes += pieceLength;
-      } else if (this.pendingBytes + pieceLength > this.maxLineBytes) {
-        this.discarding = true;
-        this.discardedBytes = this.pendingBytes + pieceLength;
-        this.pending = [];
-        this.pendingBytes = 0;
-      } else if (newline === -1) {
-        // A copy, not a view: callers reuse their read buffer as soon as push returns.
-        this.pending.push(Buffer.from(chunk.subarray(start, end)));
-        this.pendingBytes += pieceLength;
+    if (this.pendingBytes > 0 || this.discarding) {
+      // Finish the held line first: it may have begun several chunks ago.
+      const newline = chunk.indexOf(NEWLINE);
+      if (newline === -1) {
+        this.hold(chunk, 0, chunk.length);
+        return;
       }
-      this.offset += pieceLength;
-      if (newline === -1) break;
-      this.offset += 1;
-      if (this.discarding) {
-        this.options.onOverlong?.(this.discardedBytes, this.lineStartOffset);
-        this.discarding = false;
-        this.discardedBytes = 0;
-        this.lineStartOffset = this.offset;
-      } else {
-        let text: string;
-        if (this.pendingBytes === 0) {
-          text = chunk.toString('utf8', start, end);
-        } else {
-          this.pending.push(chunk.subarray(start, end));
-          text = Buffer.concat(this.pending).toString('utf8');
-          this.pending = [];
-          this.pendingBytes = 0;
-        }
-        if (text.endsWith('\r')) text = text.slice(0, -1);
-        this.lineStartOffset = this.offset;
-        this.options.onLine(text, this.offset);
-      }
+      this.hold(chunk, 0, newline);
+      this.endHeldLine();
       start = newline + 1;
     }
+    const lastNewline = chunk.lastIndexOf(NEWLINE);
+    if (lastNewline >= start) {
+      this.splitComplete(chunk, start, lastNewline);
+      start = lastNewline + 1;
+    }
+    if (start < chunk.length) this.hold(chunk, start, chunk.length);
   }
 
   /** Forgets a held partial line (e.g. the file was truncated under it). */
@@ -91,5 +70,79 @@ export class LineSplitter {
     this.discardedBytes = 0;
     this.offset = offset;
     this.lineStartOffset = offset;
+  }
+
+  /** Delivers the lines of chunk[start, end), where chunk[end] is a newline and no line is held. */
+  private splitComplete(chunk: Buffer, start: number, end: number): void {
+    // Decoding the region once and cutting substrings costs half of decoding line by line. When
+    // every byte became one character (ASCII, or one U+FFFD per invalid byte), character
+    // positions are byte offsets; otherwise each line is decoded from its own bytes.
+    const region = chunk.toString('utf8', start, end);
+    if (region.length !== end - start) {
+      let lineStart = start;
+      while (lineStart <= end) {
+        let lineEnd = chunk.indexOf(NEWLINE, lineStart);
+        if (lineEnd === -1 || lineEnd > end) lineEnd = end;
+        this.deliver(lineEnd - lineStart, chunk.toString('utf8', lineStart, lineEnd));
+        lineStart = lineEnd + 1;
+      }
+      return;
+    }
+    let from = 0;
+    for (;;) {
+      let to = region.indexOf('\n', from);
+      if (to === -1) to = region.length;
+      this.deliver(to - from, region.slice(from, to));
+      if (to === region.length) return;
+      from = to + 1;
+    }
+  }
+
+  /** One complete line of `byteLength` bytes whose newline follows it. */
+  private deliver(byteLength: number, text: string): void {
+    const lineStart = this.offset;
+    this.offset += byteLength + 1;
+    this.lineStartOffset = this.offset;
+    if (byteLength > this.maxLineBytes) {
+      this.options.onOverlong?.(byteLength, lineStart);
+      return;
+    }
+    this.options.onLine(text.endsWith('\r') ? text.slice(0, -1) : text, this.offset);
+  }
+
+  /** Keeps chunk[start, end) as the beginning of a line whose newline has not arrived yet. */
+  private hold(chunk: Buffer, start: number, end: number): void {
+    const length = end - start;
+    this.offset += length;
+    if (this.discarding) {
+      this.discardedBytes += length;
+    } else if (this.pendingBytes + length > this.maxLineBytes) {
+      this.discarding = true;
+      this.discardedBytes = this.pendingBytes + length;
+      this.pending = [];
+      this.pendingBytes = 0;
+    } else if (length > 0) {
+      // A copy, not a view: callers reuse their read buffer as soon as push returns.
+      this.pending.push(Buffer.from(chunk.subarray(start, end)));
+      this.pendingBytes += length;
+    }
+  }
+
+  /** The newline of the held line arrived (the caller already held the bytes before it). */
+  private endHeldLine(): void {
+    const lineStart = this.lineStartOffset;
+    this.offset += 1;
+    this.lineStartOffset = this.offset;
+    if (this.discarding) {
+      this.options.onOverlong?.(this.discardedBytes, lineStart);
+      this.discarding = false;
+      this.discardedBytes = 0;
+      return;
+    }
+    let text = Buffer.concat(this.pending).toString('utf8');
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    this.options.onLine(text, this.offset);
   }
 }

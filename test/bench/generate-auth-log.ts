@@ -76,7 +76,7 @@ export async function generateAuthLog(path: string, options: { lines: number; at
     }
     buffer += `${line}\n`;
     if (buffer.length > 1 << 20) {
-      if (!out.write(buffer)) await new Promise((resolve) => out.once('drain', resolve));
+      if (!out.write(buffer)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       buffer = '';
     }
   }

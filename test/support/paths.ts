@@ -22,3 +22,13 @@ export function temporaryDirectory(prefix = 'c2b-test-'): { path: string; dispos
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, dispose: () => rmSync(path, { recursive: true, force: true }) };
 }
+
+/**
+ * Command line that runs a helper entry point (e.g. "cli/c2b", "daemon/main") the way this test runs:
+ * compiled JavaScript under dist/, or TypeScript through the same loader (tsx) during development.
+ */
+export function helperCommand(entry: string): string[] {
+  const compiled = import.meta.url.endsWith('.js');
+  const script = fileURLToPath(new URL(`../../helper/${entry}.${compiled ? 'js' : 'ts'}`, import.meta.url));
+  return [process.execPath, ...process.execArgv.filter((argument) => !argument.startsWith('--test')), script];
+}

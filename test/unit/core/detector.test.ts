@@ -103,3 +103,20 @@ test('sweep forgets pairs whose window has passed', () => {
   assert.equal(subject.sweep(700_000), 1);
   assert.equal(subject.trackedCount, 1);
 });
+
+test('a flood against one service evicts that service\'s addresses, not another\'s', () => {
+  const subject = detector({ maxTracked: 10 });
+  subject.record(failure('192.0.2.1', 0, 'postfix'));
+  subject.record(failure('192.0.2.1', 1, 'postfix'));
+  for (let index = 0; index < 50; index++) subject.record(failure(`198.51.100.${index}`, 2 + index, 'ssh'));
+  assert.equal(subject.trackedCount, 10);
+  assert.notEqual(subject.record(failure('192.0.2.1', 60, 'postfix')), null, 'postfix kept its two earlier failures');
+});
+
+test('forget drops an address from every service', () => {
+  const subject = detector();
+  subject.record(failure('203.0.113.1', 0, 'ssh'));
+  subject.record(failure('203.0.113.1', 0, 'nginx'));
+  subject.forget('203.0.113.1');
+  assert.equal(subject.trackedCount, 0);
+});

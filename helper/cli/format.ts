@@ -1,0 +1,56 @@
+// Human output of the CLI: aligned tables, short durations, timestamps; colour only on a terminal.
+
+/** "45s", "10m", "1h30m", "2d", or "permanent" for 0. */
+export function formatDuration(seconds: number): string {
+  if (seconds === 0) return 'permanent';
+  const units: [number, string][] = [
+    [86_400, 'd'],
+    [3_600, 'h'],
+    [60, 'm'],
+    [1, 's'],
+  ];
+  let rest = Math.round(seconds);
+  const parts: string[] = [];
+  for (const [size, suffix] of units) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${suffix}`);
+      rest %= size;
+    }
+    if (parts.length === 2) break;
+  }
+  return parts.length > 0 ? parts.join('') : '0s';
+}
+
+/** Local time as "YYYY-MM-DD HH:MM:SS", or "-" when unknown. */
+export function formatLocalTime(epochMs: number | null): string {
+  if (epochMs === null) return '-';
+  const date = new Date(epochMs);
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
+    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
+  );
+}
+
+/** Rows of cells as aligned columns; the first row is the header. Cells never wrap. */
+export function formatTable(rows: readonly (readonly string[])[], options: { indent?: string } = {}): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, cell.length)));
+  return rows
+    .map((row) => (options.indent ?? '') + row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]!))).join('  '))
+    .join('\n');
+}
+
+export interface Painter {
+  bold(text: string): string;
+  red(text: string): string;
+  green(text: string): string;
+  dim(text: string): string;
+}
+
+/** ANSI colours when the stream is a terminal and NO_COLOR is unset; plain text otherwise. */
+export function painterFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): Painter {
+  const enabled = stream.isTTY === true && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+  const wrap = (code: string) => (text: string) => (enabled ? `\u001b[${code}m${text}\u001b[0m` : text);
+  return { bold: wrap('1'), red: wrap('31'), green: wrap('32'), dim: wrap('2') };
+}

@@ -1,0 +1,265 @@
+// The helper's pipeline, wired in one place: sources -> filters -> detector -> gate -> firewall + store.
+import { existsSync } from 'node:fs';
+import type { Config, ServiceConfig } from '../config/types.js';
+import { parseAddress, parseNetwork } from '../core/address.js';
+import { Detection } from '../core/detection.js';
+import { DEFAULT_MAX_TRACKED, Detector } from '../core/detector.js';
+import type { BanDecision, Failure, SourceLine } from '../core/events.js';
+import { Gate, configuredWhitelist, localInterfaceAddresses, type LabelledNetwork } from '../core/gate.js';
+import type { BlockRequest, FirewallBackend } from '../firewall/backend.js';
+import { createFileSource, type Source, type SourceWarning } from '../sources/file-source.js';
+import { createJournalSource } from '../sources/journal-source.js';
+import type { PositionStore } from '../sources/positions.js';
+import type { EventRecord, NewBan, Store } from '../store/store.js';
+import type { Logger } from './log.js';
+
+export interface PipelineOptions {
+  readonly config: Config;
+  readonly store: Store;
+  readonly firewall: FirewallBackend;
+  readonly logger: Logger;
+  /** Wall clock, epoch ms (injected for tests). */
+  readonly now?: () => number;
+}
+
+export interface Pipeline {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Feeds one line as a source would (tests, and the sources themselves). */
+  accept(line: SourceLine): void;
+  /** Resolves once every decision taken so far is in the firewall and the store. */
+  settle(): Promise<void>;
+  readonly detection: Detection;
+}
+
+/** How often expired bans are closed in the database and the host's addresses re-read. */
+const HOUSEKEEPING_INTERVAL_MS = 10_000;
+/** Failure events are kept this long for the activity views, then pruned. */
+const EVENT_RETENTION_MS = 30 * 86_400_000;
+
+export function createPipeline(options: PipelineOptions): Pipeline {
+  const { config, store, firewall, logger } = options;
+  const now = options.now ?? Date.now;
+  const services = config.services.filter((service) => service.enabled);
+  const policies = new Map(services.map((service) => [service.name, service]));
+
+  // --- gate: loopback, own addresses, config and database whitelists -----------------------------
+  const warn = (message: string) => logger.warn(message);
+  const gate = new Gate({ networks: configuredWhitelist(config, warn), hostAddresses: localInterfaceAddresses() });
+  const loadDatabaseWhitelist = () =>
+    gate.setDatabaseNetworks(
+      store
+        .whitelist()
+        .map((entry) => ({ network: parseNetwork(entry.network), origin: 'database' }))
+        .filter((entry): entry is LabelledNetwork => entry.network !== null),
+    );
+  loadDatabaseWhitelist();
+
+  // --- active bans mirrored in memory: failures of banned addresses are not counted again --------
+  const bannedUntil = new Map<string, number>();
+  for (const ban of store.activeBans()) bannedUntil.set(ban.address, ban.expiresAt ?? Infinity);
+
+  const detector = new Detector({
+    policyFor: (name) => policies.get(name)!,
+    maxTracked: config.general.maxTrackedAddresses || DEFAULT_MAX_TRACKED,
+    history: { previousBans: (address) => store.banCount(address) },
+  });
+  // Failures still inside their window survive a restart: rebuild the windows from the store.
+  const longestWindow = Math.max(0, ...services.map((service) => service.findTime)) * 1000;
+  for (const event of store.eventsSince(now() - longestWindow)) {
+    if (policies.has(event.service) && !bannedUntil.has(event.address)) detector.record(event);
+  }
+  const detection = new Detection({
+    services,
+    detector,
+    gate,
+    isBanned: (address, time) => (bannedUntil.get(address) ?? -Infinity) > time,
+    now,
+    yearReference: now,
+  });
+
+  // --- decisions are collected per tick and applied in one batch ---------------------------------
+  let pendingEvents: EventRecord[] = [];
+  let pendingBans: BanDecision[] = [];
+  let flushScheduled: Promise<void> | null = null;
+
+  const apply = async (): Promise<void> => {
+    const events = pendingEvents;
+    const decisions = pendingBans;
+    pendingEvents = [];
+    pendingBans = [];
+    flushScheduled = null;
+    try {
+      store.addEvents(events);
+    } catch (error) {
+      logger.error('could not record events in the database', { count: events.length, error: String(error) });
+    }
+    if (decisions.length === 0) return;
+    const requests: BlockRequest[] = [];
+    const current = now();
+    const records: NewBan[] = [];
+    for (const decision of decisions) {
+      // A line read late (after a restart) bans for what is left of the ban it would have caused.
+      const startedAt = Math.min(decision.time, current);
+      const expiresAt = decision.banTime === 0 ? null : startedAt + decision.banTime * 1000;
+      if (expiresAt !== null && expiresAt <= current) {
+        logger.info('ban would already have ended; not applied', { service: decision.service, address: decision.address, action: 'skip' });
+        bannedUntil.delete(decision.address);
+        continue;
+      }
+      const family = parseAddress(decision.address)!.family;
+      requests.push({ address: decision.address, family, seconds: expiresAt === null ? 0 : Math.ceil((expiresAt - current) / 1000) });
+      records.push({
+        address: decision.address,
+        family,
+        service: decision.service,
+        reason: `${decision.failures} failures (${decision.pattern})`,
+        source: 'detector',
+        failures: decision.failures,
+        bannedAt: current,
+        expiresAt,
+      });
+    }
+    if (requests.length === 0) return;
+    try {
+      await firewall.block(requests);
+    } catch (error) {
+      logger.error('firewall refused the bans', { count: requests.length, backend: firewall.name, error: String(error) });
+    }
+    try {
+      store.addBans(records);
+    } catch (error) {
+      logger.error('could not record bans in the database', { count: records.length, error: String(error) });
+    }
+    records.forEach((record, index) => {
+      logger.info('banned', {
+        service: record.service,
+        address: record.address,
+        action: 'ban',
+        failures: record.failures,
+        seconds: requests[index]!.seconds,
+      });
+    });
+  };
+
+  const schedule = () => {
+    flushScheduled ??= new Promise((resolve) => setImmediate(resolve)).then(apply);
+  };
+
+  const recordFailure = (failure: Failure) => {
+    pendingEvents.push({ ...failure });
+    logger.debug('failure', { service: failure.service, address: failure.address, action: failure.eventType, pattern: failure.pattern });
+  };
+
+  const accept = (line: SourceLine): void => {
+    let outcomes;
+    try {
+      outcomes = detection.process(line);
+    } catch (error) {
+      logger.error('line could not be processed', { service: line.service, origin: line.origin, error: String(error) });
+      return;
+    }
+    for (const outcome of outcomes) {
+      if (outcome.kind === 'failure') {
+        recordFailure(outcome.failure);
+      } else if (outcome.kind === 'ban') {
+        const { decision } = outcome;
+        bannedUntil.set(decision.address, decision.banTime === 0 ? Infinity : Math.min(decision.time, now()) + decision.banTime * 1000);
+        pendingBans.push(decision);
+      } else {
+        logger.info('not banned', { service: outcome.decision.service, address: outcome.decision.address, action: 'spare', reason: outcome.reason });
+      }
+      schedule();
+    }
+  };
+
+  // --- sources ------------------------------------------------------------------------------------
+  const positions: PositionStore = {
+    load: (path) => store.loadPosition(path),
+    save: (position) => {
+      try {
+        store.savePosition(position);
+      } catch (error) {
+        logger.error('could not save the read position', { origin: position.path, error: String(error) });
+      }
+    },
+  };
+  // One source per distinct file (or journal unit set), fanned out to every service that reads it:
+  // postfix and dovecot often share /var/log/mail.log, and a file has one read position, not two.
+  const fileReaders = new Map<string, string[]>();
+  const journalReaders = new Map<string, { units: string[]; services: string[] }>();
+  for (const service of services) {
+    const anyFileNow = service.logPaths.some((path) => /[*?[{]/.test(path) || existsSync(path));
+    if (service.journalUnits.length > 0 && !anyFileNow) {
+      logger.info('no log file found; following the journal', { service: service.name, units: service.journalUnits.join(',') });
+      const units = [...service.journalUnits].sort();
+      const entry = journalReaders.get(units.join(',')) ?? { units, services: [] };
+      entry.services.push(service.name);
+      journalReaders.set(units.join(','), entry);
+      continue;
+    }
+    for (const pattern of service.logPaths) fileReaders.set(pattern, [...(fileReaders.get(pattern) ?? []), service.name]);
+  }
+  const fanOut = (names: readonly string[]) => (line: SourceLine) => {
+    for (const name of names) accept(name === line.service ? line : { ...line, service: name });
+  };
+  const warnFor = (names: readonly string[]) => (warning: SourceWarning) =>
+    logger.warn(warning.message, { service: names.join(','), origin: warning.origin, problem: warning.code });
+  const sources: Source[] = [
+    ...[...fileReaders].map(([pattern, names]) =>
+      createFileSource({ service: names[0]!, pattern, positions, onLine: fanOut(names), onWarning: warnFor(names) }),
+    ),
+    ...[...journalReaders.values()].map(({ units, services: names }) =>
+      createJournalSource({
+        service: names[0]!,
+        units,
+        positions,
+        onLine: fanOut(names),
+        onWarning: warnFor(names),
+        // Without a saved cursor, start one window back: an attack already under way is seen whole.
+        initialWindowSeconds: Math.max(...names.map((name) => policies.get(name)!.findTime)),
+      }),
+    ),
+  ];
+
+  let housekeeping: NodeJS.Timeout | null = null;
+  const houseKeep = () => {
+    try {
+      for (const ban of store.closeExpiredBans(now())) {
+        bannedUntil.delete(ban.address);
+        logger.info('ban expired', { service: ban.service ?? 'manual', address: ban.address, action: 'expire' });
+      }
+    } catch (error) {
+      logger.error('could not close expired bans', { error: String(error) });
+    }
+    try {
+      store.pruneEvents(now() - EVENT_RETENTION_MS);
+    } catch (error) {
+      logger.error('could not prune old events', { error: String(error) });
+    }
+    gate.setHostAddresses(localInterfaceAddresses());
+    detection.sweep(now());
+  };
+
+  return {
+    detection,
+    accept,
+    async start() {
+      await firewall.init();
+      houseKeep();
+      for (const source of sources) await source.start();
+      housekeeping = setInterval(houseKeep, HOUSEKEEPING_INTERVAL_MS);
+      housekeeping.unref();
+      logger.info('started', { services: services.map((service) => service.name).join(','), backend: firewall.name });
+    },
+    async stop() {
+      if (housekeeping) clearInterval(housekeeping);
+      for (const source of sources) await source.stop();
+      await this.settle();
+      await firewall.close();
+    },
+    async settle() {
+      while (flushScheduled) await flushScheduled;
+    },
+  };
+}
