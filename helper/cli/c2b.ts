@@ -2,31 +2,28 @@
 // c2b: the command-line client. Dispatches to one module per command and maps errors to exit codes.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from '../config/load.js';
-import { genConfig } from './commands/gen-config.js';
-import { replay, replayUsage } from './commands/replay.js';
-import { testFilter } from './commands/test-filter.js';
 import { ExitCode, UsageError, type CliIo, type Command } from './io.js';
 
 interface CommandEntry {
-  readonly run: Command;
+  /** Loaded on use: each command pays only for the modules it needs. */
+  readonly load: () => Promise<Command>;
   readonly usage: string;
   readonly summary: string;
 }
 
 const commands: Record<string, CommandEntry> = {
   'test-filter': {
-    run: testFilter,
-    usage: 'c2b test-filter <filter|regex> <logfile> [--json]',
+    load: async () => (await import('./commands/test-filter.js')).testFilter,
+    usage: 'c2b test-filter <filter|regex> <logfile> [--json] [--top N] [--missed N]',
     summary: 'run a built-in filter (ssh, nginx, apache, postfix, dovecot) or a regex with an ip group over a log file',
   },
   replay: {
-    run: replay,
-    usage: replayUsage.replace(/^usage: /, ''),
+    load: async () => (await import('./commands/replay.js')).replay,
+    usage: 'c2b replay <logfile> --service <name> [--config <file>] [--json]',
     summary: 'replay a log file through filters, gate and detector and print who would be banned',
   },
   'gen-config': {
-    run: genConfig,
+    load: async () => (await import('./commands/gen-config.js')).genConfig,
     usage: 'c2b gen-config [-o <path>] [--force]',
     summary: 'write a complete, commented default configuration',
   },
@@ -55,17 +52,20 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return ExitCode.ok;
   }
   try {
-    return await entry.run(rest, io);
-  } catch (error) {
+    const run = await entry.load();
+    return await run(rest, io);
+  } catch (caught) {
+    const error = caught instanceof Error ? caught : new Error(String(caught));
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`c2b ${name}: ${(error as Error).message}\nusage: ${entry.usage}\n`);
+      io.stderr.write(`c2b ${name}: ${error.message}\nusage: ${entry.usage}\n`);
       return ExitCode.usage;
     }
-    if (error instanceof ConfigError) {
+    // By name: importing the config module here would load it for every command.
+    if (error.name === 'ConfigError') {
       io.stderr.write(`c2b ${name}: ${error.message}\n`);
       return ExitCode.config;
     }
-    io.stderr.write(`c2b ${name}: ${(error as Error).message ?? String(error)}\n`);
+    io.stderr.write(`c2b ${name}: ${error.message}\n`);
     return ExitCode.failure;
   }
 }

@@ -3,6 +3,8 @@
 // Works on bytes, not strings, so the caller always knows the byte offset just past the last
 // complete line: that offset is what a tailer persists, so a restart never re-reads or skips a line.
 
+import { isAscii } from 'node:buffer';
+
 export interface LineSplitterOptions {
   /** Called with each complete line, without its newline (a trailing \r is removed too). */
   readonly onLine: (text: string, endOffset: number) => void;
@@ -77,7 +79,9 @@ export class LineSplitter {
     // Decoding the region once and cutting substrings costs half of decoding line by line. When
     // every byte became one character (ASCII, or one U+FFFD per invalid byte), character
     // positions are byte offsets; otherwise each line is decoded from its own bytes.
-    const region = chunk.toString('utf8', start, end);
+    const bytes = chunk.subarray(start, end);
+    // ASCII (nearly every log line) decodes as latin1, a plain copy; UTF-8 decoding validates each byte.
+    const region = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
     if (region.length !== end - start) {
       let lineStart = start;
       while (lineStart <= end) {

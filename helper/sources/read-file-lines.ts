@@ -12,10 +12,15 @@ export async function readFileLines(path: string, options: LineSplitterOptions):
   const handle = await open(path, 'r');
   try {
     const splitter = new LineSplitter(options);
-    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    // Two buffers: the next chunk is read while the lines of this one are matched.
+    const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
+    let which = 0;
+    let pending = handle.read(buffers[which]!, 0, CHUNK_BYTES, null);
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null);
+      const { bytesRead, buffer } = await pending;
       if (bytesRead === 0) break;
+      which ^= 1;
+      pending = handle.read(buffers[which]!, 0, CHUNK_BYTES, null);
       splitter.push(buffer.subarray(0, bytesRead));
     }
     if (splitter.heldBytes > 0) splitter.push(Buffer.from('\n'));

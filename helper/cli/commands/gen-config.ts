@@ -5,7 +5,6 @@ import { parseArgs } from 'node:util';
 import { readShippedConfig } from '../../config/defaults.js';
 import { ExitCode, UsageError, type Command } from '../io.js';
 
-export const genConfigUsage = 'usage: c2b gen-config [-o <path>] [--force]';
 
 /** The file may come to hold API keys (intel, webhook headers): root and the admin group only. */
 const CONFIG_MODE = 0o640;

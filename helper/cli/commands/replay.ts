@@ -12,7 +12,6 @@ import { readFileLines } from '../../sources/read-file-lines.js';
 import { formatDuration, formatLocalTime, formatTable } from '../format.js';
 import { ExitCode, UsageError, type CliIo, type Command } from '../io.js';
 
-export const replayUsage = 'usage: c2b replay <logfile> --service <name> [--config <file>] [--json]';
 
 /** Built-in defaults for a service the config does not name: 5 failures in 600 s ban for 3600 s. */
 function builtinService(name: string): ServiceConfig {

@@ -1,13 +1,9 @@
 // c2b test-filter: runs a built-in filter or a regex over a log file and shows what it catches and misses.
 //
-// Large files are scanned by two threads when the machine has two cores: the file is cut at a line
-// boundary, and the second thread first replays a stretch before the cut without reporting, so that
-// connections logged across the cut are understood as the helper would understand them.
+// One pass, in order, through the same matcher the helper runs: what it reports is what the helper would see.
 import { open, stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import {
   builtinFilterNames,
   compileUserPatterns,
@@ -17,27 +13,14 @@ import {
   type FilterDefinition,
   type LineMatcher,
 } from '../../filters/index.js';
-import { LineSplitter } from '../../sources/line-splitter.js';
 import { readFileLines } from '../../sources/read-file-lines.js';
 import { ExitCode, UsageError, type CliIo, type Command } from '../io.js';
 
-export const testFilterUsage = 'c2b test-filter <filter|regex> <logfile> [--json] [--top N] [--missed N]';
 
 const FILTER_NAME = /^[a-z][a-z0-9-]*$/;
 /** Missed lines worth showing: they came from the service and sound like trouble. */
 const RELEVANT = /fail|fatal|invalid|illegal|denied|refused|not allowed|mismatch|not found|unknown user|too many|timeout|error|attack|break-in/i;
 const OUTPUT_CHUNK = 1 << 20;
-/** Below this size one thread is fast enough. */
-const PARALLEL_MIN_BYTES = 16 << 20;
-/** What the second thread replays before its half: connections rarely span more log than this. */
-const WARM_UP_BYTES = 2 << 20;
-/**
- * Share of the file for the first thread. The second one starts later and replays its warm-up, but
- * the first also reads while the process starts: measured on two cores, a little under half balances them.
- */
-const FIRST_SHARE = 0.48;
-const READ_CHUNK = 1 << 20;
-const WORKER_TASK = 'c2b-test-filter-range';
 
 interface Options {
   readonly json: boolean;
@@ -45,7 +28,7 @@ interface Options {
   readonly missed: number;
 }
 
-/** What one scan of (part of) a file found. Records are columns, so a thread can send them cheaply. */
+/** What one scan of a file found; --json records are kept as columns (cheaper than an object each). */
 interface ScanResult {
   lines: number;
   matchedLines: number;
@@ -58,17 +41,6 @@ interface ScanResult {
   recordAddresses: string[];
   recordPatterns: string[];
   recordTimes: (number | null)[];
-}
-
-interface RangeTask {
-  readonly task: typeof WORKER_TASK;
-  readonly filter: string;
-  readonly path: string;
-  readonly modified: number;
-  readonly warmUpStart: number;
-  readonly start: number;
-  readonly json: boolean;
-  readonly missed: number;
 }
 
 function positiveInteger(text: string | undefined, fallback: number, flag: string): number {
@@ -103,11 +75,10 @@ function emptyResult(): ScanResult {
   };
 }
 
-/** Feeds lines to a matcher and tallies; `count` false replays a line for its context only. */
-function scanner(matcher: LineMatcher, options: { json: boolean; missed: number }, result: ScanResult): (text: string, count: boolean) => void {
-  return (text, count) => {
+/** Feeds lines to a matcher and tallies what it found. */
+function scanner(matcher: LineMatcher, options: { json: boolean; missed: number }, result: ScanResult): (text: string) => void {
+  return (text) => {
     const matches = matcher.push(text);
-    if (!count) return;
     const line = ++result.lines;
     if (matches.length === 0) {
       if (matcher.lastPattern === null && matcher.lastLineFromService && RELEVANT.test(text)) {
@@ -131,118 +102,10 @@ function scanner(matcher: LineMatcher, options: { json: boolean; missed: number 
   };
 }
 
-/**
- * Calls onLine for the lines that start in [start, end) of the file, with the same splitting as
- * readFileLines (sources/read-file-lines.ts): overlong lines dropped, "\r" removed, and a last
- * line without a newline delivered. start must be 0 or just after a newline.
- */
-async function readLineRange(path: string, start: number, end: number, onLine: (text: string) => void): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    const splitter = new LineSplitter({ onLine }, start);
-    let position = start;
-    while (position < end) {
-      // A fresh buffer per read: the splitter may keep a view of an unfinished line until the next one.
-      const buffer = Buffer.allocUnsafe(READ_CHUNK);
-      const { bytesRead } = await handle.read(buffer, 0, Math.min(READ_CHUNK, end - position), position);
-      if (bytesRead === 0) break;
-      splitter.push(buffer.subarray(0, bytesRead));
-      position += bytesRead;
-    }
-    if (splitter.heldBytes > 0) splitter.push(Buffer.from('\n'));
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The offset just after the first newline at or after offset (the file size when there is none). */
-async function lineStartAfter(path: string, offset: number, size: number): Promise<number> {
-  if (offset <= 0) return 0;
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.allocUnsafe(64 * 1024);
-    let position = offset - 1;
-    while (position < size) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-      if (bytesRead === 0) break;
-      const newline = buffer.subarray(0, bytesRead).indexOf(10);
-      if (newline !== -1) return position + newline + 1;
-      position += bytesRead;
-    }
-    return size;
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The second thread: replays [warmUpStart, start) silently, then scans [start, end of file). */
-async function runRangeTask(task: RangeTask): Promise<ScanResult> {
-  const definition = loadBuiltinFilter(task.filter);
-  const matcher = createMatcher(definition, { service: definition.name, yearReference: () => task.modified });
-  const result = emptyResult();
-  const scan = scanner(matcher, task, result);
-  await readLineRange(task.path, task.warmUpStart, task.start, (text) => scan(text, false));
-  await readLineRange(task.path, task.start, Number.MAX_SAFE_INTEGER, (text) => scan(text, true));
-  return result;
-}
-
-if (!isMainThread && (workerData as { task?: unknown } | null)?.task === WORKER_TASK) {
-  runRangeTask(workerData as RangeTask).then(
-    (result) => parentPort!.postMessage({ result }),
-    (error: unknown) => parentPort!.postMessage({ error: (error as Error).message ?? String(error) }),
-  );
-}
-
-function runInWorker(task: RangeTask): Promise<ScanResult> {
-  return new Promise((resolvePromise, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: task });
-    worker.once('message', (message: { result?: ScanResult; error?: string }) => {
-      void worker.terminate();
-      if (message.result !== undefined) resolvePromise(message.result);
-      else reject(new Error(message.error ?? 'the second scanning thread failed'));
-    });
-    worker.once('error', reject);
-  });
-}
-
-/** Appends a later part's result to an earlier one, shifting its line numbers. */
-function merge(first: ScanResult, second: ScanResult): ScanResult {
-  const offset = first.lines;
-  for (const [address, count] of second.addresses) first.addresses.set(address, (first.addresses.get(address) ?? 0) + count);
-  for (const [pattern, count] of second.patterns) first.patterns.set(pattern, (first.patterns.get(pattern) ?? 0) + count);
-  for (const sample of second.missed) first.missed.push({ line: sample.line + offset, text: sample.text });
-  for (let index = 0; index < second.recordLines.length; index++) {
-    first.recordLines.push(second.recordLines[index]! + offset);
-    first.recordAddresses.push(second.recordAddresses[index]!);
-    first.recordPatterns.push(second.recordPatterns[index]!);
-    first.recordTimes.push(second.recordTimes[index]!);
-  }
-  first.lines += second.lines;
-  first.matchedLines += second.matchedLines;
-  first.failures += second.failures;
-  first.relevantMissed += second.relevantMissed;
-  return first;
-}
-
-async function scanFile(definition: FilterDefinition, argument: string, path: string, size: number, modified: number, options: Options): Promise<ScanResult> {
+async function scanFile(definition: FilterDefinition, path: string, modified: number, options: Options): Promise<ScanResult> {
   const matcher = createMatcher(definition, { service: definition.name, yearReference: () => modified });
   const result = emptyResult();
-  const scan = scanner(matcher, options, result);
-  const builtin = definition.subject !== 'line';
-  // A worker thread loads this module again, which only works once it is compiled (not under a TypeScript loader).
-  const compiled = import.meta.url.endsWith('.js');
-  if (!builtin || !compiled || size < PARALLEL_MIN_BYTES || availableParallelism() < 2) {
-    await readFileLines(path, { onLine: (text) => scan(text, true) });
-    return result;
-  }
-  const cut = await lineStartAfter(path, Math.floor(size * FIRST_SHARE), size);
-  const warmUpStart = await lineStartAfter(path, Math.max(0, cut - WARM_UP_BYTES), size);
-  const second = runInWorker({ task: WORKER_TASK, filter: argument, path, modified, warmUpStart, start: cut, json: options.json, missed: options.missed });
-  // A failure of the second thread must not leave an unhandled rejection while the first one works.
-  second.catch(() => undefined);
-  await readLineRange(path, 0, cut, (text) => scan(text, true));
-  merge(result, await second);
-  result.missed = result.missed.slice(0, options.missed);
+  await readFileLines(path, { onLine: scanner(matcher, options, result) });
   return result;
 }
 
@@ -345,12 +208,10 @@ export const testFilter: Command = async (argv: readonly string[], io: CliIo): P
   };
   const definition = resolveFilter(filterArgument);
   const path = resolve(io.cwd, fileArgument);
-  let size: number;
   let modified: number;
   try {
     const info = await stat(path);
     if (!info.isFile()) throw new Error('not a regular file');
-    size = info.size;
     // The lines were written before the file's last change: that decides the years syslog leaves out.
     modified = info.mtimeMs;
   } catch (error) {
@@ -361,7 +222,7 @@ export const testFilter: Command = async (argv: readonly string[], io: CliIo): P
   const started = performance.now();
   let result: ScanResult;
   try {
-    result = await scanFile(definition, filterArgument, path, size, modified, options);
+    result = await scanFile(definition, path, modified, options);
   } catch (error) {
     io.stderr.write(`c2b test-filter: cannot read ${fileArgument}: ${(error as Error).message}\n`);
     return ExitCode.failure;

@@ -139,3 +139,16 @@ test('replay explains an unknown service, a missing file and missing arguments',
   assert.equal(noService.status, 2);
   assert.match(noService.stderr, /--service is required/);
 });
+
+test('replay with a bad config names the file and the key and exits 78', async () => {
+  const directory = temporaryDirectory();
+  try {
+    const config = join(directory.path, 'bad.toml');
+    writeFileSync(config, '[services.ssh]\nmax_failures = "five"\n');
+    const result = await runCli(['replay', '/dev/null', '--service', 'ssh', '--config', config]);
+    assert.equal(result.status, 78);
+    assert.match(result.stderr, new RegExp(`${config}: services\\.ssh\\.max_failures: `));
+  } finally {
+    directory.dispose();
+  }
+});

@@ -1,4 +1,4 @@
-// c2b test-filter, run in-process: the report, JSON lines, user regexes, errors, and the two-thread scan.
+// c2b test-filter, run in-process: the report, JSON lines, user regexes and errors.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -120,8 +120,8 @@ test('wrong arguments are usage errors', async () => {
   await assert.rejects(testFilter(['ssh', 'a.log', '--colour'], fakeIo().io), /Unknown option/);
 });
 
-test('a large file scanned by two threads reports exactly what one pass of the matcher does', async () => {
-  // Connections whose lines straddle the cut between the threads, with failures that wait for an address.
+test('the JSON report of a large file lists exactly what the helper\'s matcher finds, line by line', async () => {
+  // Many connections, with failures that wait for an address from a later line.
   const lines: string[] = [];
   for (let connection = 0; lines.length < 190_000; connection++) {
     const pid = 10_000 + connection;
