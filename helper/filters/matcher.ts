@@ -53,6 +53,11 @@ function plainQuadKey(text: string): number {
   return value * 256 + part;
 }
 
+/** A copy of text that shares no memory with the string it was cut from (V8 keeps slices' parents alive). */
+function detach(text: string): string {
+  return (` ${text}`).slice(1);
+}
+
 /** text.startsWith(literal, position), as a loop the JIT inlines (the builtin call costs more on short literals). */
 function startsAt(text: string, literal: string, position: number): boolean {
   const length = literal.length;
@@ -217,7 +222,7 @@ class FilterMatcher implements LineMatcher {
   /** parseAddress's verdict on a capture, remembered: the cache key is the text itself, or for a plain dotted quad its number. */
   private canonical(text: string): string | null {
     const quad = plainQuadKey(text);
-    const key: string | number = quad >= 0 ? quad : text;
+    let key: string | number = quad >= 0 ? quad : text;
     let address = this.recentAddresses.get(key);
     if (address !== undefined) return address;
     address = this.olderAddresses.get(key);
@@ -226,6 +231,9 @@ class FilterMatcher implements LineMatcher {
       this.olderAddresses = this.recentAddresses;
       this.recentAddresses = new Map();
     }
+    // A capture is a slice of the line, which is a slice of the whole block the reader decoded: a
+    // long-lived key holds a copy of its own, so the cache does not keep those blocks alive.
+    if (typeof key === 'string') key = detach(key);
     this.recentAddresses.set(key, address);
     return address;
   }

@@ -17,6 +17,11 @@ export interface LineSplitterOptions {
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 
 const NEWLINE = 10;
+/**
+ * Lines are cut from blocks of about this size, decoded at once. A line is a slice of its block and
+ * keeps the whole block alive while anything holds it: small blocks bound what one kept line costs.
+ */
+const DECODE_BLOCK_BYTES = 64 * 1024;
 
 export class LineSplitter {
   private readonly maxLineBytes: number;
@@ -57,9 +62,14 @@ export class LineSplitter {
       start = newline + 1;
     }
     const lastNewline = chunk.lastIndexOf(NEWLINE);
-    if (lastNewline >= start) {
-      this.splitComplete(chunk, start, lastNewline);
-      start = lastNewline + 1;
+    while (start <= lastNewline) {
+      let blockEnd = lastNewline;
+      if (blockEnd - start > DECODE_BLOCK_BYTES) {
+        blockEnd = chunk.lastIndexOf(NEWLINE, start + DECODE_BLOCK_BYTES);
+        if (blockEnd < start) blockEnd = chunk.indexOf(NEWLINE, start + DECODE_BLOCK_BYTES);
+      }
+      this.splitComplete(chunk, start, blockEnd);
+      start = blockEnd + 1;
     }
     if (start < chunk.length) this.hold(chunk, start, chunk.length);
   }

@@ -81,3 +81,14 @@ test('the byte offset after each line points just past its newline in the raw by
   );
   assert.equal(stream[offsets[0]! - 1], 10);
 });
+
+test('large chunks are cut into decode blocks without changing any line or offset', () => {
+  const lines = Array.from({ length: 4000 }, (_unused, index) => `line ${index} ${'\u00e9x'.repeat(index % 37)}`);
+  lines.splice(1234, 0, 'y'.repeat(70_000)); // one line longer than a decode block
+  const stream = Buffer.from(`${lines.join('\n')}\n`);
+  const run = (sizes: readonly number[]) => split(stream, sizes, 100_000);
+  const reference = run([7]);
+  assert.equal(reference.length, lines.length + 1);
+  assert.deepEqual(run([stream.length]), reference);
+  assert.deepEqual(run([65_537, 3]), reference);
+});
