@@ -13,6 +13,14 @@ function random(seed: number): () => number {
   };
 }
 
+/** A first octet outside 0/8, 10/8, 127/8 and the multicast and reserved ranges, so attackers look public. */
+function publicFirstOctet(next: () => number): number {
+  for (;;) {
+    const octet = 1 + Math.floor(next() * 222);
+    if (octet !== 10 && octet !== 127) return octet;
+  }
+}
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const USERS = ['root', 'admin', 'test', 'user', 'oracle', 'postgres', 'ubuntu', 'git', 'ftpuser', 'guest', 'pi', 'deploy'];
 
@@ -30,12 +38,13 @@ export async function generateAuthLog(path: string, options: { lines: number; at
     attackers.push(
       next() < 0.1
         ? `2001:db8:${Math.floor(next() * 0xffff).toString(16)}::${Math.floor(next() * 0xffff).toString(16)}`
-        : `${1 + Math.floor(next() * 222)}.${Math.floor(next() * 256)}.${Math.floor(next() * 256)}.${1 + Math.floor(next() * 254)}`,
+        : `${publicFirstOctet(next)}.${Math.floor(next() * 256)}.${Math.floor(next() * 256)}.${1 + Math.floor(next() * 254)}`,
     );
   }
   const staff = ['192.0.2.10', '192.0.2.11', '198.51.100.20'];
   const out = createWriteStream(path);
   let failureLines = 0;
+  const active: string[] = [];
   let time = Date.UTC(2026, 9, 1, 0, 0, 0);
   let pid = 1000;
   let buffer = '';
@@ -48,7 +57,12 @@ export async function generateAuthLog(path: string, options: { lines: number; at
     let line: string;
     if (roll < 0.2) {
       failureLines++;
-      const address = pick(attackers);
+      // Attacks come in bursts: most failures are from one of the last few active attackers.
+      const address = active.length > 0 && next() < 0.8 ? pick(active) : pick(attackers);
+      if (!active.includes(address)) {
+        active.push(address);
+        if (active.length > 8) active.shift();
+      }
       const port = 1024 + Math.floor(next() * 60000);
       const user = pick(USERS);
       const shape = next();

@@ -82,7 +82,8 @@ export const replay: Command = async (argv, io) => {
   });
 
   const decisions: BanDecision[] = [];
-  const spared: { decision: BanDecision; reason: string }[] = [];
+  /** Per address: why it is never banned, and how often it would have been. */
+  const spared = new Map<string, { reason: string; times: number }>();
   let overlong = 0;
   const origin = logFile;
   await readFileLines(logFile, {
@@ -95,7 +96,9 @@ export const replay: Command = async (argv, io) => {
           bannedUntil.set(decision.address, decision.banTime === 0 ? Infinity : decision.time + decision.banTime * 1000);
           if (values.json) io.stdout.write(`${JSON.stringify(decisionJson(decision))}\n`);
         } else if (outcome.kind === 'spared') {
-          spared.push({ decision: outcome.decision, reason: outcome.reason });
+          const entry = spared.get(outcome.decision.address) ?? { reason: outcome.reason, times: 0 };
+          entry.times++;
+          spared.set(outcome.decision.address, entry);
         }
       }
     },
@@ -104,13 +107,17 @@ export const replay: Command = async (argv, io) => {
 
   const { lines, failures, bans } = detection.counters;
   if (values.json) {
-    for (const { decision, reason } of spared) io.stderr.write(`not banned: ${decision.address}: ${reason}\n`);
-    io.stdout.write(`${JSON.stringify({ summary: { lines, failures, bans, spared: spared.length } })}\n`);
+    for (const [address, { reason, times }] of spared) io.stderr.write(`not banned: ${address}: ${reason} (${timesText(times)})\n`);
+    io.stdout.write(`${JSON.stringify({ summary: { lines, failures, bans, spared: spared.size } })}\n`);
     return ExitCode.ok;
   }
   printHuman(io, { logFile, service, decisions, spared, lines, failures, overlong });
   return ExitCode.ok;
 };
+
+function timesText(times: number): string {
+  return times === 1 ? 'would have been banned once' : `would have been banned ${times} times`;
+}
 
 function decisionJson(decision: BanDecision) {
   return {
@@ -129,7 +136,7 @@ function printHuman(
     logFile: string;
     service: ServiceConfig;
     decisions: readonly BanDecision[];
-    spared: readonly { decision: BanDecision; reason: string }[];
+    spared: ReadonlyMap<string, { reason: string; times: number }>;
     lines: number;
     failures: number;
     overlong: number;
@@ -158,9 +165,10 @@ function printHuman(
   } else {
     out.push('No address would be banned.', '');
   }
-  if (report.spared.length > 0) {
+  if (report.spared.size > 0) {
     out.push('Never banned (would have crossed the threshold):');
-    out.push(formatTable(report.spared.map(({ decision, reason }) => [decision.address, reason]), { indent: '  ' }), '');
+    const rows = [...report.spared].map(([address, { reason, times }]) => [address, reason, timesText(times)]);
+    out.push(formatTable(rows, { indent: '  ' }), '');
   }
   const addresses = new Set(report.decisions.map((decision) => decision.address)).size;
   out.push(

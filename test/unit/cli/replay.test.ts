@@ -104,7 +104,7 @@ test('replay uses the thresholds, ban time increments and whitelist of the confi
       ],
     );
     assert.deepEqual(objects.at(-1), { summary: { lines: 12, failures: 12, bans: 3, spared: 1 } });
-    assert.match(result.stderr, /not banned: 198\.51\.100\.9: whitelisted by 198\.51\.100\.0\/24/);
+    assert.match(result.stderr, /not banned: 198\.51\.100\.9: whitelisted by 198\.51\.100\.0\/24 \(config whitelist\) \(would have been banned once\)\n/);
   } finally {
     directory.dispose();
   }
@@ -119,7 +119,7 @@ test('replay prints a readable table of decisions and what was spared', async ()
     assert.match(result.stdout, /ban after 5 failures within 10m, for 1h/);
     assert.match(result.stdout, /TIME\s+ADDRESS\s+FAILURES\s+BAN\s+LAST PATTERN/);
     assert.match(result.stdout, /2026-03-03 \d\d:00:40\s+2001:db8::7\s+5\s+1h\s+\S+/);
-    assert.match(result.stdout, /Never banned.*\n\s+127\.0\.0\.1\s+loopback/);
+    assert.match(result.stdout, /Never banned.*\n\s+127\.0\.0\.1\s+loopback\s+would have been banned once\n/);
     assert.match(result.stdout, /10 lines, 10 failures, 1 bans of 1 addresses/);
   } finally {
     directory.dispose();
