@@ -2,33 +2,28 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { FilePosition } from '../sources/positions.js';
 import { migrations, type Migration } from './migrations/index.js';
 
-export interface BanRecord {
-  readonly id: number;
+export interface NewBan {
   readonly address: string;
   readonly family: 4 | 6;
+  /** NULL for manual bans. */
   readonly service: string | null;
   readonly reason: string;
+  /** detector, manual, api. */
   readonly source: string;
   readonly failures: number;
   /** Epoch ms. */
   readonly bannedAt: number;
   /** Epoch ms; null = permanent. */
   readonly expiresAt: number | null;
-  readonly endedAt: number | null;
-  readonly endReason: string | null;
 }
 
-export interface NewBan {
-  readonly address: string;
-  readonly family: 4 | 6;
-  readonly service: string | null;
-  readonly reason: string;
-  readonly source: string;
-  readonly failures: number;
-  readonly bannedAt: number;
-  readonly expiresAt: number | null;
+export interface BanRecord extends NewBan {
+  readonly id: number;
+  readonly endedAt: number | null;
+  readonly endReason: string | null;
 }
 
 export interface EventRecord {
@@ -54,14 +49,8 @@ export interface ActivityRecord {
   readonly detail: string | null;
 }
 
-export interface StoredPosition {
-  readonly path: string;
-  readonly inode: number;
-  readonly device: number;
-  readonly firstLineHash: string;
-  readonly offset: number;
-  readonly cursor?: string;
-}
+/** The store keeps the sources' read positions (sources/positions.ts). */
+export type StoredPosition = FilePosition;
 
 export interface StoreOptions {
   readonly readonly?: boolean;

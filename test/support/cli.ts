@@ -1,6 +1,7 @@
 // Runs a c2b command in-process with captured output, as a user at a terminal (or a pipe) would see it.
 import { Writable } from 'node:stream';
 import { main } from '../../helper/cli/c2b.js';
+import type { CliIo } from '../../helper/cli/io.js';
 
 export interface CliResult {
   readonly status: number;
@@ -19,11 +20,18 @@ function capture(): { stream: Writable & { isTTY?: boolean }; text: () => string
   return { stream, text: () => chunks.join('') };
 }
 
-export async function runCli(argv: readonly string[], options: { cwd?: string } = {}): Promise<CliResult> {
+/** A CliIo whose output is kept in memory, for running one command module directly. */
+export function captureIo(cwd = process.cwd()): { io: CliIo; stdout: () => string; stderr: () => string } {
   const stdout = capture();
   const stderr = capture();
-  const status = await main(argv, { stdout: stdout.stream, stderr: stderr.stream, env: {}, cwd: options.cwd ?? process.cwd() });
-  return { status, stdout: stdout.text(), stderr: stderr.text() };
+  return { io: { stdout: stdout.stream, stderr: stderr.stream, env: {}, cwd }, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** Runs `c2b <argv>` through the dispatcher, as the c2b binary would. */
+export async function runCli(argv: readonly string[], options: { cwd?: string } = {}): Promise<CliResult> {
+  const { io, stdout, stderr } = captureIo(options.cwd);
+  const status = await main(argv, io);
+  return { status, stdout: stdout(), stderr: stderr() };
 }
 
 /** Parses JSON-lines output into objects. */

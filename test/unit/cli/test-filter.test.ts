@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, test } from 'node:test';
 import { testFilter } from '../../../helper/cli/commands/test-filter.js';
-import { ExitCode, UsageError, type CliIo } from '../../../helper/cli/io.js';
+import { ExitCode, UsageError } from '../../../helper/cli/io.js';
 import { createMatcher, loadBuiltinFilter } from '../../../helper/filters/index.js';
+import { captureIo } from '../../support/cli.js';
 
 process.env.TZ = 'UTC';
 
@@ -24,20 +24,8 @@ function logFile(name: string, lines: readonly string[]): string {
   return path;
 }
 
-function fakeIo(): { io: CliIo; stdout: () => string; stderr: () => string } {
-  const capture = () => {
-    const chunks: string[] = [];
-    const stream = new Writable({
-      write(chunk, _encoding, done) {
-        chunks.push(String(chunk));
-        done();
-      },
-    });
-    return { stream, text: () => chunks.join('') };
-  };
-  const out = capture();
-  const err = capture();
-  return { io: { stdout: out.stream, stderr: err.stream, env: {}, cwd: directory }, stdout: out.text, stderr: err.text };
+function fakeIo() {
+  return captureIo(directory);
 }
 
 const AUTH_LOG = [
