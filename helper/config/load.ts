@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
+import { compileUserPatterns, FilterError } from '../filters/index.js';
 import { DEFAULT_SERVICES } from './defaults.js';
 import { readDocument } from './document.js';
 import { ConfigError, INVALID, type ConfigIssue, type ReadContext, type Result } from './schema.js';
@@ -44,7 +45,31 @@ export function parseConfigText(text: string, options: ParseOptions): Config {
     result = readDocument(document, { file: options.file, format: 'toml' }, context);
   }
   if (result === INVALID || context.issues.length > 0) throw new ConfigError(options.file, context.issues);
+  const patternIssues = userPatternIssues(result, options.format);
+  if (patternIssues.length > 0) throw new ConfigError(options.file, patternIssues);
   return result;
+}
+
+/**
+ * Compiles every user pattern now, so a regex that cannot work (bad syntax, no address group,
+ * catastrophic backtracking) stops the helper at start-up with its key, not later with a stack trace.
+ */
+function userPatternIssues(config: Config, format: 'toml' | 'json'): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  config.services.forEach((service, serviceIndex) => {
+    service.patterns.forEach((pattern, patternIndex) => {
+      try {
+        compileUserPatterns(service.name, [pattern]);
+      } catch (error) {
+        if (!(error instanceof FilterError)) throw error;
+        const prefix = `${error.origin}: pattern "${pattern.name}": `;
+        const problem = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+        const key = format === 'json' ? `services[${serviceIndex + 1}].regex` : `services.${service.name}.patterns[${patternIndex + 1}].regex`;
+        issues.push({ key, problem });
+      }
+    });
+  });
+  return issues;
 }
 
 /** The built-in configuration, used when there is no file: ssh watched, the other built-in services off. */

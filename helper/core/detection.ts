@@ -33,6 +33,8 @@ export interface DetectionCounters {
 }
 
 const NOTHING: readonly DetectionOutcome[] = Object.freeze([]);
+/** Matchers kept at most: each holds its stream's multi-line state (about 1 MB with a full session table). */
+const MAX_STREAMS = 64;
 
 /** The filter a service runs: its own patterns when it has any, else the built-in filter it names. */
 export function loadServiceFilter(service: ServiceConfig): FilterDefinition {
@@ -99,6 +101,8 @@ export class Detection {
       if (definition === undefined) throw new Error(`line from unknown service ${JSON.stringify(line.service)}`);
       matcher = createMatcher(definition, { service: line.service, yearReference: this.options.yearReference });
       this.matchers.set(key, matcher);
+      // Streams come and go (date-named files under a glob): keep the most recently opened ones.
+      if (this.matchers.size > MAX_STREAMS) this.matchers.delete(this.matchers.keys().next().value as string);
     }
     this.lastService = line.service;
     this.lastOrigin = line.origin;

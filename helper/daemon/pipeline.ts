@@ -4,13 +4,13 @@ import type { Config, ServiceConfig } from '../config/types.js';
 import { parseAddress, parseNetwork } from '../core/address.js';
 import { Detection } from '../core/detection.js';
 import { DEFAULT_MAX_TRACKED, Detector } from '../core/detector.js';
-import type { BanDecision, Failure, SourceLine } from '../core/events.js';
+import type { BanDecision, SourceLine } from '../core/events.js';
 import { Gate, configuredWhitelist, localInterfaceAddresses, type LabelledNetwork } from '../core/gate.js';
 import type { BlockRequest, FirewallBackend } from '../firewall/backend.js';
 import { createFileSource, type Source, type SourceWarning } from '../sources/file-source.js';
 import { createJournalSource } from '../sources/journal-source.js';
 import type { PositionStore } from '../sources/positions.js';
-import type { EventRecord, NewBan, Store } from '../store/store.js';
+import type { EventRecord, Store } from '../store/store.js';
 import type { Logger } from './log.js';
 
 export interface PipelineOptions {
@@ -34,6 +34,8 @@ export interface Pipeline {
 
 /** How often expired bans are closed in the database and the host's addresses re-read. */
 const HOUSEKEEPING_INTERVAL_MS = 10_000;
+/** Once live, a decision whose log time lags the clock by more than this gets a warning (once). */
+const LAG_WARNING_MS = 5 * 60_000;
 /** Failure events are kept this long for the activity views, then pruned. */
 const EVENT_RETENTION_MS = 30 * 86_400_000;
 
@@ -46,14 +48,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   // --- gate: loopback, own addresses, config and database whitelists -----------------------------
   const warn = (message: string) => logger.warn(message);
   const gate = new Gate({ networks: configuredWhitelist(config, warn), hostAddresses: localInterfaceAddresses() });
-  const loadDatabaseWhitelist = () =>
+  const databaseWhitelist = config.whitelist.enabled && config.whitelist.sources.some((source) => source.type === 'database');
+  if (databaseWhitelist) {
     gate.setDatabaseNetworks(
       store
         .whitelist()
         .map((entry) => ({ network: parseNetwork(entry.network), origin: 'database' }))
         .filter((entry): entry is LabelledNetwork => entry.network !== null),
     );
-  loadDatabaseWhitelist();
+  }
 
   // --- active bans mirrored in memory: failures of banned addresses are not counted again --------
   const bannedUntil = new Map<string, number>();
@@ -64,11 +67,6 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     maxTracked: config.general.maxTrackedAddresses || DEFAULT_MAX_TRACKED,
     history: { previousBans: (address) => store.banCount(address) },
   });
-  // Failures still inside their window survive a restart: rebuild the windows from the store.
-  const longestWindow = Math.max(0, ...services.map((service) => service.findTime)) * 1000;
-  for (const event of store.eventsSince(now() - longestWindow)) {
-    if (policies.has(event.service) && !bannedUntil.has(event.address)) detector.record(event);
-  }
   const detection = new Detection({
     services,
     detector,
@@ -78,77 +76,118 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     yearReference: now,
   });
 
+  // --- when a ban starts ------------------------------------------------------------------------
+  // While catching up (until every source has read what was there at start-up) a ban runs from the
+  // log time of the line that decided it, so lines read after a restart ban only for what is left.
+  // Once live, a ban runs from now: a log whose clock lags ours (a time zone mismatch) still bans.
+  let live = false;
+  let lagReported = false;
+  const banStart = (decision: BanDecision, current: number): number => {
+    if (!live) return Math.min(decision.time, current);
+    if (!lagReported && current - decision.time > LAG_WARNING_MS) {
+      lagReported = true;
+      logger.warn('log timestamps lag this clock; check the time zone of the log writer', {
+        service: decision.service,
+        lag_seconds: Math.round((current - decision.time) / 1000),
+      });
+    }
+    return current;
+  };
+
   // --- decisions are collected per tick and applied in one batch ---------------------------------
+  interface PendingBan {
+    readonly decision: BanDecision;
+    /** Epoch ms; null = permanent. */
+    readonly expiresAt: number | null;
+  }
   let pendingEvents: EventRecord[] = [];
-  let pendingBans: BanDecision[] = [];
-  let flushScheduled: Promise<void> | null = null;
+  let pendingBans: PendingBan[] = [];
+  let scheduled = false;
+  /** Every apply runs after the one before it: settle() awaits the tail. */
+  let applying: Promise<void> = Promise.resolve();
+
+  /** Forgets the in-memory ban of a decision that was not applied, unless a newer one replaced it. */
+  const unmark = ({ decision, expiresAt }: PendingBan) => {
+    if (bannedUntil.get(decision.address) === (expiresAt ?? Infinity)) bannedUntil.delete(decision.address);
+  };
 
   const apply = async (): Promise<void> => {
     const events = pendingEvents;
-    const decisions = pendingBans;
+    const bans = pendingBans;
     pendingEvents = [];
     pendingBans = [];
-    flushScheduled = null;
     try {
       store.addEvents(events);
     } catch (error) {
       logger.error('could not record events in the database', { count: events.length, error: String(error) });
     }
-    if (decisions.length === 0) return;
-    const requests: BlockRequest[] = [];
     const current = now();
-    const records: NewBan[] = [];
-    for (const decision of decisions) {
-      // A line read late (after a restart) bans for what is left of the ban it would have caused.
-      const startedAt = Math.min(decision.time, current);
-      const expiresAt = decision.banTime === 0 ? null : startedAt + decision.banTime * 1000;
-      if (expiresAt !== null && expiresAt <= current) {
-        logger.info('ban would already have ended; not applied', { service: decision.service, address: decision.address, action: 'skip' });
-        bannedUntil.delete(decision.address);
-        continue;
+    const due: PendingBan[] = [];
+    for (const pending of bans) {
+      if (pending.expiresAt !== null && pending.expiresAt <= current) {
+        logger.info('ban would already have ended; not applied', { service: pending.decision.service, address: pending.decision.address, action: 'skip' });
+        unmark(pending);
+      } else {
+        due.push(pending);
       }
-      const family = parseAddress(decision.address)!.family;
-      requests.push({ address: decision.address, family, seconds: expiresAt === null ? 0 : Math.ceil((expiresAt - current) / 1000) });
-      records.push({
+    }
+    if (due.length === 0) return;
+    const requests: BlockRequest[] = due.map(({ decision, expiresAt }) => ({
+      address: decision.address,
+      family: parseAddress(decision.address)!.family,
+      seconds: expiresAt === null ? 0 : Math.ceil((expiresAt - current) / 1000),
+    }));
+    try {
+      await firewall.block(requests);
+    } catch (error) {
+      // Not recorded as banned: the next failures of these addresses decide again.
+      logger.error('the firewall refused the bans; they are not recorded', { count: requests.length, backend: firewall.name, error: String(error) });
+      due.forEach(unmark);
+      return;
+    }
+    const { failed } = store.addBans(
+      due.map(({ decision, expiresAt }, index) => ({
         address: decision.address,
-        family,
+        family: requests[index]!.family,
         service: decision.service,
         reason: `${decision.failures} failures (${decision.pattern})`,
         source: 'detector',
         failures: decision.failures,
         bannedAt: current,
         expiresAt,
-      });
+      })),
+    );
+    for (const { ban, error } of failed) {
+      logger.error('ban applied but not recorded in the database', { service: ban.service, address: ban.address, error: error.message });
     }
-    if (requests.length === 0) return;
-    try {
-      await firewall.block(requests);
-    } catch (error) {
-      logger.error('firewall refused the bans', { count: requests.length, backend: firewall.name, error: String(error) });
-    }
-    try {
-      store.addBans(records);
-    } catch (error) {
-      logger.error('could not record bans in the database', { count: records.length, error: String(error) });
-    }
-    records.forEach((record, index) => {
+    due.forEach(({ decision }, index) => {
       logger.info('banned', {
-        service: record.service,
-        address: record.address,
+        service: decision.service,
+        address: decision.address,
         action: 'ban',
-        failures: record.failures,
+        failures: decision.failures,
         seconds: requests[index]!.seconds,
       });
     });
   };
 
   const schedule = () => {
-    flushScheduled ??= new Promise((resolve) => setImmediate(resolve)).then(apply);
+    if (scheduled) return;
+    scheduled = true;
+    applying = applying
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => {
+        scheduled = false;
+        return apply();
+      })
+      .catch((error: unknown) => logger.error('applying decisions failed', { error: String(error) }));
   };
 
-  const recordFailure = (failure: Failure) => {
-    pendingEvents.push({ ...failure });
-    logger.debug('failure', { service: failure.service, address: failure.address, action: failure.eventType, pattern: failure.pattern });
+  const decide = (decision: BanDecision) => {
+    const expiresAt = decision.banTime === 0 ? null : banStart(decision, now()) + decision.banTime * 1000;
+    bannedUntil.set(decision.address, expiresAt ?? Infinity);
+    pendingBans.push({ decision, expiresAt });
+    schedule();
   };
 
   const accept = (line: SourceLine): void => {
@@ -161,15 +200,30 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }
     for (const outcome of outcomes) {
       if (outcome.kind === 'failure') {
-        recordFailure(outcome.failure);
+        const { failure } = outcome;
+        pendingEvents.push({ ...failure });
+        logger.debug('failure', { service: failure.service, address: failure.address, action: failure.eventType, pattern: failure.pattern });
+        schedule();
       } else if (outcome.kind === 'ban') {
-        const { decision } = outcome;
-        bannedUntil.set(decision.address, decision.banTime === 0 ? Infinity : Math.min(decision.time, now()) + decision.banTime * 1000);
-        pendingBans.push(decision);
+        decide(outcome.decision);
       } else {
         logger.info('not banned', { service: outcome.decision.service, address: outcome.decision.address, action: 'spare', reason: outcome.reason });
       }
-      schedule();
+    }
+  };
+
+  /**
+   * Failures still inside their window survive a restart: the windows are rebuilt from the store.
+   * A ban they decide is one a crash kept from being applied: it goes the normal way.
+   */
+  const rebuildWindows = () => {
+    const longestWindow = Math.max(0, ...services.map((service) => service.findTime)) * 1000;
+    for (const event of store.eventsSince(now() - longestWindow)) {
+      if (!policies.has(event.service) || bannedUntil.has(event.address)) continue;
+      const decision = detector.record(event);
+      if (decision === null) continue;
+      const reason = gate.check(decision.address);
+      if (reason === null) decide(decision);
     }
   };
 
@@ -226,7 +280,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const houseKeep = () => {
     try {
       for (const ban of store.closeExpiredBans(now())) {
-        bannedUntil.delete(ban.address);
+        // Unless the address was banned again since (its row is closed by that new ban).
+        if (bannedUntil.get(ban.address) === (ban.expiresAt ?? Infinity)) bannedUntil.delete(ban.address);
         logger.info('ban expired', { service: ban.service ?? 'manual', address: ban.address, action: 'expire' });
       }
     } catch (error) {
@@ -247,7 +302,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     async start() {
       await firewall.init();
       houseKeep();
+      rebuildWindows();
       for (const source of sources) await source.start();
+      live = true;
       housekeeping = setInterval(houseKeep, HOUSEKEEPING_INTERVAL_MS);
       housekeeping.unref();
       logger.info('started', { services: services.map((service) => service.name).join(','), backend: firewall.name });
@@ -259,7 +316,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       await firewall.close();
     },
     async settle() {
-      while (flushScheduled) await flushScheduled;
+      for (;;) {
+        const tail = applying;
+        await tail;
+        if (tail === applying && !scheduled) return;
+      }
     },
   };
 }

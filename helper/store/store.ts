@@ -128,6 +128,10 @@ function prepareStatements(database: Database.Database) {
        VALUES (@address, @family, @service, @reason, @source, @failures, @bannedAt, @expiresAt)`,
     ),
     activeBan: prepare('SELECT * FROM bans WHERE address = ? AND ended_at IS NULL'),
+    closeExpiredOf: prepare(
+      `UPDATE bans SET ended_at = expires_at, end_reason = 'expired'
+       WHERE address = ? AND ended_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?`,
+    ),
     activeBans: prepare('SELECT * FROM bans WHERE ended_at IS NULL ORDER BY banned_at'),
     endBan: prepare(
       'UPDATE bans SET ended_at = @time, end_reason = @reason WHERE address = @address AND ended_at IS NULL',
@@ -196,15 +200,35 @@ export class Store {
 
   // --- bans -------------------------------------------------------------------------------------
 
-  /** Records a new active ban; throws if the address already has one (the caller checks first). */
+  /**
+   * Records a new active ban. An earlier ban of the address that has expired but is not closed yet
+   * (the cleanup runs every few seconds) is closed first; a ban still running makes this throw.
+   */
   addBan(ban: NewBan): BanRecord {
-    const result = this.statements.insertBan.run(ban);
-    return { ...ban, id: Number(result.lastInsertRowid), endedAt: null, endReason: null };
+    return this.database.transaction(() => {
+      this.statements.closeExpiredOf.run(ban.address, ban.bannedAt);
+      const result = this.statements.insertBan.run(ban);
+      return { ...ban, id: Number(result.lastInsertRowid), endedAt: null, endReason: null };
+    })();
   }
 
-  /** Records many bans in one transaction (a burst decided in the same instant). */
-  addBans(bans: readonly NewBan[]): BanRecord[] {
-    return this.database.transaction((list: readonly NewBan[]) => list.map((ban) => this.addBan(ban)))(bans);
+  /**
+   * Records many bans in one transaction (a burst decided in the same instant). Each ban has its own
+   * savepoint: one that cannot be recorded is returned in `failed` and the others are kept.
+   */
+  addBans(bans: readonly NewBan[]): { added: BanRecord[]; failed: { ban: NewBan; error: Error }[] } {
+    const added: BanRecord[] = [];
+    const failed: { ban: NewBan; error: Error }[] = [];
+    this.database.transaction(() => {
+      for (const ban of bans) {
+        try {
+          added.push(this.addBan(ban));
+        } catch (error) {
+          failed.push({ ban, error: error instanceof Error ? error : new Error(String(error)) });
+        }
+      }
+    })();
+    return { added, failed };
   }
 
   activeBan(address: string): BanRecord | null {

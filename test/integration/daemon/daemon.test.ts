@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { helperCommand, temporaryDirectory } from '../../support/paths.js';
@@ -18,6 +18,24 @@ test('a bad config stops the daemon before it starts, naming the file and the ke
     assert.equal(result.status, 78, result.stderr);
     assert.match(result.stderr, new RegExp(`${config}: services\\.ssh\\.max_failures: must be an integer`));
     assert.match(result.stderr, /services\.ssh\.find_tme: unknown key.*find_time/);
+  } finally {
+    directory.dispose();
+  }
+});
+
+test('a user regex that backtracks catastrophically stops the daemon with exit 78 before it creates anything', () => {
+  const directory = temporaryDirectory();
+  try {
+    const config = join(directory.path, 'config.toml');
+    const database = join(directory.path, 'state', 'state.db');
+    writeFileSync(
+      config,
+      `[general]\ndb_path = "${database}"\n[services.web]\nlog_path = "/var/log/web.log"\n[[services.web.patterns]]\nname = "x"\nregex = '(a+)+$'\n`,
+    );
+    const result = spawnSync(node!, [...daemonArguments, '-f', '-c', config], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(result.status, 78, result.stderr);
+    assert.match(result.stderr, /services\.web\.patterns\[1\]\.regex: refused: it can take exponential time/);
+    assert.equal(existsSync(join(directory.path, 'state')), false, 'nothing was created');
   } finally {
     directory.dispose();
   }

@@ -95,16 +95,38 @@ test('after a restart reading resumes where it stopped: lines written meanwhile 
   }
 });
 
-test('failures read late whose ban would already be over ban nobody', async () => {
+test('failures written while the helper was stopped whose ban would already be over ban nobody', async () => {
+  const directory = temporaryDirectory();
+  const paths = setup(directory.path);
+  appendFileSync(paths.log, sshFailures('192.0.2.70', 5, Date.now() - 2 * 3600_000));
+  appendFileSync(paths.log, sshFailures('192.0.2.71', 5, Date.now() - 1800_000));
+  const helper = start(paths);
+  try {
+    await helper.pipeline.start();
+    await helper.pipeline.settle();
+    assert.ok(helper.logLines.some((line) => /address=192\.0\.2\.70 action=skip msg="ban would already have ended; not applied"/.test(line)));
+    assert.equal(helper.store.activeBan('192.0.2.70'), null);
+    // Half an hour ago: banned for the half hour that is left.
+    assert.deepEqual(helper.blocks.map((block) => block.address), ['192.0.2.71']);
+    assert.ok(Math.abs(helper.blocks[0]!.seconds - 1800) <= 10, `remaining ${helper.blocks[0]!.seconds}`);
+  } finally {
+    await helper.pipeline.stop();
+    helper.store.close();
+    directory.dispose();
+  }
+});
+
+test('once live, a log whose clock lags ours still bans for the whole ban time, with a warning', async () => {
   const directory = temporaryDirectory();
   const paths = setup(directory.path);
   const helper = start(paths);
   try {
     await helper.pipeline.start();
-    appendFileSync(paths.log, sshFailures('192.0.2.70', 5, Date.now() - 2 * 3600_000));
-    await waitFor(() => helper.logLines.some((line) => line.includes('ban would already have ended')), { what: 'the skip message' });
-    assert.equal(helper.store.activeBan('192.0.2.70'), null);
-    assert.equal(helper.blocks.length, 0);
+    appendFileSync(paths.log, sshFailures('192.0.2.80', 5, Date.now() - 2 * 3600_000));
+    await waitFor(() => helper.store.activeBan('192.0.2.80'), { what: 'the ban despite the lagging clock' });
+    await helper.pipeline.settle();
+    assert.ok(Math.abs(helper.blocks[0]!.seconds - 3600) <= 2);
+    assert.ok(helper.logLines.some((line) => /level=warn .*lag_seconds=\d+ msg="log timestamps lag this clock/.test(line)));
   } finally {
     await helper.pipeline.stop();
     helper.store.close();

@@ -85,6 +85,28 @@ test('an address has at most one active ban', () => {
   });
 });
 
+test('a new ban of an address whose earlier ban expired but was not closed yet closes it first', () => {
+  withStore((store) => {
+    store.addBan(ban('203.0.113.1', 5000, 1000));
+    const again = store.addBan(ban('203.0.113.1', 70_000, 10_000));
+    assert.equal(store.activeBan('203.0.113.1')?.id, again.id);
+    const first = store.database.prepare('SELECT ended_at, end_reason FROM bans WHERE address = ? ORDER BY id LIMIT 1').get('203.0.113.1');
+    assert.deepEqual(first, { ended_at: 5000, end_reason: 'expired' });
+    assert.equal(store.banCount('203.0.113.1'), 2, 'the repeat-offender count sees both');
+  });
+});
+
+test('one ban that cannot be recorded does not lose the others of its batch', () => {
+  withStore((store) => {
+    store.addBan(ban('203.0.113.1', 90_000, 1000));
+    const result = store.addBans([ban('198.51.100.7', 90_000, 2000), ban('203.0.113.1', 95_000, 2000), ban('2001:db8::9', null, 2000)]);
+    assert.deepEqual(result.added.map((record) => record.address), ['198.51.100.7', '2001:db8::9']);
+    assert.equal(result.failed.length, 1);
+    assert.match(result.failed[0]!.error.message, /UNIQUE/);
+    assert.deepEqual(store.activeBans().map((record) => record.address).sort(), ['198.51.100.7', '2001:db8::9', '203.0.113.1']);
+  });
+});
+
 test('expired bans are closed at their expiry time; permanent ones stay', () => {
   withStore((store) => {
     store.addBans([ban('203.0.113.1', 5000), ban('2001:db8::1', 8000), ban('203.0.113.3', null)]);
