@@ -86,6 +86,11 @@ export class Detection {
     return outcomes;
   }
 
+  /** The filter each service runs, by service name. */
+  get serviceFilters(): ReadonlyMap<string, FilterDefinition> {
+    return this.filters;
+  }
+
   /** Forgets failure windows that ended before `now` (epoch ms); bounded memory between bursts. */
   sweep(now: number): number {
     return this.options.detector.sweep(now);

@@ -15,7 +15,7 @@ export type GateVerdict = string | null;
 
 export class Gate {
   private hostAddresses = new Set<string>();
-  private configured: readonly LabelledNetwork[] = [];
+  private readonly configured: readonly LabelledNetwork[];
   private database: readonly LabelledNetwork[] = [];
 
   constructor(options: { readonly networks?: readonly LabelledNetwork[]; readonly hostAddresses?: Iterable<string> } = {}) {
@@ -30,10 +30,6 @@ export class Gate {
       if (address) canonical.add(address.text);
     }
     this.hostAddresses = canonical;
-  }
-
-  setConfiguredNetworks(networks: readonly LabelledNetwork[]): void {
-    this.configured = networks;
   }
 
   setDatabaseNetworks(networks: readonly LabelledNetwork[]): void {

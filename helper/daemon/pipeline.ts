@@ -76,6 +76,14 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     yearReference: now,
   });
 
+  // A user regex that is only safe on short lines is skipped on longer ones: an admin must know.
+  for (const [service, filter] of detection.serviceFilters) {
+    for (const pattern of filter.patterns) {
+      if (pattern.maxLineLength === null) continue;
+      logger.warn(`pattern ${pattern.name} is tried only on lines up to ${pattern.maxLineLength} characters (it could backtrack on longer ones); anchor it with ^ and avoid unbounded .* to lift this`, { service });
+    }
+  }
+
   // --- when a ban starts ------------------------------------------------------------------------
   // While catching up (until every source has read what was there at start-up) a ban runs from the
   // log time of the line that decided it, so lines read after a restart ban only for what is left.
