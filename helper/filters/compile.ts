@@ -11,7 +11,7 @@ import {
 } from './types.js';
 
 const TOP_LEVEL_KEYS = new Set(['name', 'description', 'programs', 'untagged', 'subject', 'lead', 'correlation', 'patterns']);
-const PATTERN_KEYS = new Set(['name', 'description', 'event_type', 'role', 'regex', 'forget', 'announce', 'outcome', 'summary']);
+const PATTERN_KEYS = new Set(['name', 'description', 'event_type', 'role', 'regex', 'forget', 'announce', 'outcome', 'summary', 'summarised']);
 const CORRELATION_KEYS = new Set(['by', 'max_sessions', 'max_age_seconds']);
 const ROLES: readonly PatternRole[] = ['failure', 'prelude', 'hint', 'start', 'success'];
 const COUNTING_ROLES = new Set<PatternRole>(['failure', 'prelude', 'success']);
@@ -30,6 +30,7 @@ export function groupIndexes(groups: ReadonlyMap<string, number>): GroupIndexes 
     altUser: groups.get(GROUP_NAMES.altUser) ?? 0,
     attempts: groups.get(GROUP_NAMES.attempts) ?? 0,
     sid: groups.get(GROUP_NAMES.sid) ?? 0,
+    duration: groups.get(GROUP_NAMES.duration) ?? 0,
   };
 }
 
@@ -124,10 +125,13 @@ function compilePattern(
     announce: reader.boolean(table, 'announce'),
     outcome: reader.boolean(table, 'outcome'),
     summary: reader.boolean(table, 'summary'),
+    summarised: reader.boolean(table, 'summarised'),
   };
-  if (role !== 'failure' && (flags.announce || flags.outcome || flags.summary)) {
-    reader.fail('announce, outcome and summary only apply to role "failure"');
+  if (role !== 'failure' && (flags.announce || flags.outcome || flags.summary || flags.summarised)) {
+    reader.fail('announce, outcome, summary and summarised only apply to role "failure"');
   }
+  if (flags.summary && flags.summarised) reader.fail('a line cannot be both the summary and one of the attempts it sums up');
+  if (flags.summarised && context.correlation === null) reader.fail('summarised needs a [correlation] (its bounds keep the lines by address)');
   const hasAddress = groups.has('ip') || context.leadGroups.has('ip');
   if (COUNTING_ROLES.has(role) && !hasAddress && context.correlation === null) {
     reader.fail('the regex has no <ip> and the filter has no [correlation] that could supply the address');

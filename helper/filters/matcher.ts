@@ -4,13 +4,18 @@
 import { canonicalAddress } from '../core/address.js';
 import { LogLine } from './log-line.js';
 import { captureGroupCount, firstCharacters, literalPrefix, requiredLiteral } from './regex-source.js';
-import { hashText, SessionTable, type Session } from './sessions.js';
+import { AddressLedger, hashText, SessionTable, type Session } from './sessions.js';
 import type { CompiledPattern, FilterDefinition, FilterMatch, LineMatcher } from './types.js';
 
 /** Longer lines are ignored whole: the line reader already drops anything over 64 KiB. */
 export const MAX_LINE_CHARS = 64 * 1024;
 /** A summary line ("auth failed, 3 attempts") never stands for more failures than this. */
 export const MAX_ATTEMPTS_PER_LINE = 10;
+/**
+ * How far a summarised line's log time may lie outside its summary's "in N secs": whole-second
+ * timestamps, a duration rounded down, and two processes writing to one log.
+ */
+export const SUMMARY_WINDOW_SLACK_MS = 2000;
 const MAX_CACHED_PROGRAMS = 1024;
 /** Size of one generation of the address cache (two generations: recently used entries survive a turnover). */
 const ADDRESS_CACHE_GENERATION = 8192;
@@ -104,6 +109,8 @@ class FilterMatcher implements LineMatcher {
   private readonly byFirstCharacter: Candidate[][] = [];
   private readonly otherCharacters: Candidate[];
   private readonly sessions: SessionTable | null;
+  /** Summarised lines without a connection key, by address (null unless a pattern is summarised). */
+  private readonly ledger: AddressLedger | null;
   /** Latest log time seen: the age of connections is measured in log time, not wall time. */
   private clock = 0;
   private readonly leadCaptures: boolean;
@@ -142,6 +149,10 @@ class FilterMatcher implements LineMatcher {
     this.programLiteral = definition.programs !== null && !definition.untagged ? programLiteral(definition.programs) : '';
     const correlation = definition.correlation;
     this.sessions = correlation === null ? null : new SessionTable(correlation.maxSessions, correlation.maxAgeMs);
+    this.ledger =
+      correlation !== null && definition.patterns.some((pattern) => pattern.summarised)
+        ? new AddressLedger(correlation.maxSessions, correlation.maxAgeMs)
+        : null;
   }
 
   push(text: string, sourceTime?: number): FilterMatch[] {
@@ -292,12 +303,37 @@ class FilterMatcher implements LineMatcher {
       }
     }
     const attempts = groups.attempts > 0 ? match[groups.attempts] : undefined;
+    const duration = groups.duration > 0 ? match[groups.duration] : undefined;
     if (key === null) {
       if (pattern.role !== 'failure' || address === null) return NO_MATCHES;
-      return this.emit(address, lineTime, pattern.name, pattern.eventType, attemptsOf(attempts), []);
+      let count = attemptsOf(attempts);
+      if (this.ledger !== null) {
+        const now = lineTime ?? this.clock;
+        if (pattern.summarised) for (let index = 0; index < count; index++) this.ledger.add(address, now);
+        else if (pattern.summary) count -= this.absorbed(address, count, duration, now);
+        if (count === 0) return NO_MATCHES;
+      }
+      return this.emit(address, lineTime, pattern.name, pattern.eventType, count, []);
     }
     const user = (groups.user > 0 ? match[groups.user] : undefined) || (groups.altUser > 0 ? match[groups.altUser] : undefined) || '';
-    return this.correlate(key, owner, sid, pattern, user, attempts, address, addressText, lineTime);
+    return this.correlate(key, owner, sid, pattern, user, attempts, duration, address, addressText, lineTime);
+  }
+
+  /**
+   * How many of a summary's attempts were counted already from summarised lines of its address
+   * without a connection key (dovecot's auth process writing no session id), logged while the
+   * connection lasted (its duration group, else max_age_seconds). Those lines are spent: each one
+   * absorbs at most one attempt of one summary. A summary thus never counts less than its attempts
+   * minus lines that were counted at once for the same address, so together the two views count at
+   * least as much as the larger of them.
+   */
+  private absorbed(address: string, count: number, duration: string | undefined, now: number): number {
+    const ledger = this.ledger;
+    if (ledger === null || count <= 0) return 0;
+    const maxAge = this.definition.correlation!.maxAgeMs;
+    const seconds = duration === undefined ? Number.NaN : Number(duration);
+    const window = Number.isFinite(seconds) ? Math.min(seconds * 1000 + SUMMARY_WINDOW_SLACK_MS, maxAge) : maxAge;
+    return ledger.take(address, count, now - window, now + SUMMARY_WINDOW_SLACK_MS);
   }
 
   private correlate(
@@ -307,6 +343,7 @@ class FilterMatcher implements LineMatcher {
     pattern: CompiledPattern,
     user: string,
     attempts: string | undefined,
+    duration: string | undefined,
     address: string | null,
     addressText: string | undefined,
     time: number | null,
@@ -352,7 +389,11 @@ class FilterMatcher implements LineMatcher {
           if (session.announcedCounted) count = 0;
           session.announcedUser = null;
         }
-        if (pattern.summary) count = Math.max(0, count - session.counted - session.pendingCount);
+        if (pattern.summary) {
+          count = Math.max(0, count - session.counted - session.pendingCount);
+          const known = address ?? this.sessionAddress(session);
+          if (known !== null) count -= this.absorbed(known, count, duration, now);
+        }
         if (pattern.announce) {
           session.announcedUser = user;
           session.announcedCounted = count > 0;

@@ -189,3 +189,71 @@ export class SessionTable {
     this.count--;
   }
 }
+
+/** At most this many attempts are kept per address (a summary line stands for at most 10). */
+export const MAX_LEDGER_PER_ADDRESS = 16;
+
+/**
+ * Attempts that a summary line of another process will count again ("summarised" lines without a
+ * connection key), by address: the log times of each address's lines, oldest first.
+ *
+ * Invariant: at most maxAddresses addresses (the least recently touched goes first) and
+ * MAX_LEDGER_PER_ADDRESS times each, none older than maxAgeMs before the latest time added or asked
+ * for. Forgetting an entry early only makes a summary count more, never less.
+ */
+export class AddressLedger {
+  private readonly times = new Map<string, number[]>();
+
+  constructor(private readonly maxAddresses: number, private readonly maxAgeMs: number) {}
+
+  /** Addresses currently held. */
+  get size(): number {
+    return this.times.size;
+  }
+
+  /** Records one attempt of address at log time now. */
+  add(address: string, now: number): void {
+    let list = this.times.get(address);
+    if (list === undefined) {
+      if (this.times.size >= this.maxAddresses) this.times.delete(this.times.keys().next().value!);
+      list = [];
+    } else {
+      // Map order is insertion order: moving the address to the end keeps eviction least-recent-first.
+      this.times.delete(address);
+      this.prune(list, now);
+    }
+    // Lines mostly come in time order; a late one is put in its place so the list stays sorted.
+    let index = list.length;
+    while (index > 0 && list[index - 1]! > now) index--;
+    list.splice(index, 0, now);
+    if (list.length > MAX_LEDGER_PER_ADDRESS) list.shift();
+    this.times.set(address, list);
+  }
+
+  /**
+   * Removes up to count attempts of address logged from `from` to `to` (inclusive), oldest first,
+   * and returns how many it removed. Each recorded attempt is taken at most once.
+   */
+  take(address: string, count: number, from: number, to: number): number {
+    const list = this.times.get(address);
+    if (list === undefined || count <= 0) return 0;
+    this.prune(list, to);
+    let taken = 0;
+    for (let index = 0; index < list.length && taken < count; ) {
+      const time = list[index]!;
+      if (time > to) break;
+      if (time >= from) {
+        list.splice(index, 1);
+        taken++;
+      } else index++;
+    }
+    if (list.length === 0) this.times.delete(address);
+    return taken;
+  }
+
+  private prune(list: number[], now: number): void {
+    let stale = 0;
+    while (stale < list.length && now - list[stale]! > this.maxAgeMs) stale++;
+    if (stale > 0) list.splice(0, stale);
+  }
+}

@@ -13,7 +13,11 @@ export type TimestampFormat = 'bsd' | 'iso' | 'nginx' | 'apache' | 'tai64n';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
-/** A BSD timestamp later than the reference by more than this belongs to the year before. */
+/**
+ * A BSD timestamp may be this far ahead of the reference (clock skew between the writer and the
+ * reader, time zones): later than that it belongs to the year before, and a January 1st line that
+ * lands within it in the year after (read just before midnight on December 31st) is of that year.
+ */
 const FUTURE_TOLERANCE = DAY;
 const LOCAL = Number.NaN;
 
@@ -140,6 +144,8 @@ export class TimestampParser {
   private lastStamp = -1;
   private lastStampTime = 0;
   private lastStampYear = 0;
+  /** The kept conversion holds while the reference is below this (then the year after may fit). */
+  private lastStampUntil = 0;
 
   /** @param yearReference epoch ms that decides the year of BSD timestamps ("now", or a file's mtime) */
   constructor(private readonly yearReference: () => number) {}
@@ -184,7 +190,11 @@ export class TimestampParser {
     return (daysFromCivil(year, this.month, this.day) * 24 + this.hour) * 3_600_000 + withinHour - this.offset * MINUTE;
   }
 
-  /** Year inference: the reference's year, or the one before when that lands in the future. */
+  /**
+   * Year inference: the year after the reference's when that lands within the future tolerance
+   * (only a January date can: the tolerance is shorter than a month), else the reference's year,
+   * or the one before when that lands in the future.
+   */
   private bsdTime(): number {
     if (!this.setClock(this.text, this.clockIndex)) return Number.NaN;
     const reference = this.yearReference();
@@ -194,20 +204,34 @@ export class TimestampParser {
       this.referenceYearEnd = this.clock.hourStart(this.referenceYear + 1, 1, 1, 0);
     }
     const stamp = (((this.month * 32 + this.day) * 24 + this.hour) * 60 + this.minute) * 61 + this.second;
-    if (stamp === this.lastStamp && this.lastStampYear === this.referenceYear && this.lastStampTime <= reference + FUTURE_TOLERANCE) {
+    if (
+      stamp === this.lastStamp && this.lastStampYear === this.referenceYear &&
+      this.lastStampTime <= reference + FUTURE_TOLERANCE && reference < this.lastStampUntil
+    ) {
       return this.lastStampTime + this.millis;
+    }
+    let until = Number.POSITIVE_INFINITY;
+    if (this.month === 1) {
+      const next = this.fieldsTime(this.referenceYear + 1);
+      if (!Number.isNaN(next)) {
+        if (next <= reference + FUTURE_TOLERANCE) return this.keepStamp(stamp, next, Number.POSITIVE_INFINITY);
+        until = next - FUTURE_TOLERANCE;
+      }
     }
     // Feb 29 only exists in leap years: walk back to the latest one that is not in the future.
     for (let year = this.referenceYear; year > this.referenceYear - 9; year--) {
       const time = this.fieldsTime(year);
-      if (!Number.isNaN(time) && time <= reference + FUTURE_TOLERANCE) {
-        this.lastStamp = stamp;
-        this.lastStampYear = this.referenceYear;
-        this.lastStampTime = time - this.millis;
-        return time;
-      }
+      if (!Number.isNaN(time) && time <= reference + FUTURE_TOLERANCE) return this.keepStamp(stamp, time, until);
     }
     return Number.NaN;
+  }
+
+  private keepStamp(stamp: number, time: number, until: number): number {
+    this.lastStamp = stamp;
+    this.lastStampYear = this.referenceYear;
+    this.lastStampTime = time - this.millis;
+    this.lastStampUntil = until;
+    return time;
   }
 
   private setClock(text: string, index: number): boolean {

@@ -26,6 +26,12 @@ export interface CompiledPattern {
   readonly announce: boolean;
   readonly outcome: boolean;
   readonly summary: boolean;
+  /**
+   * A summary line of another process counts this attempt again (dovecot's auth process line and the
+   * login process's "auth failed, N attempts"). Without a connection key to share, the line is kept
+   * by address, and a later summary line of that address counts only the attempts beyond it.
+   */
+  readonly summarised: boolean;
   /** Lines longer than this are not tried against the pattern (super-linear user regexes); null = no limit. */
   readonly maxLineLength: number | null;
 }
@@ -43,10 +49,12 @@ export interface GroupIndexes {
   readonly attempts: number;
   /** Session id, for correlation by session_id. */
   readonly sid: number;
+  /** Seconds the connection lasted (a summary's "in 9 secs"): how far back its attempts can lie. */
+  readonly duration: number;
 }
 
 /** The named groups the matcher reads, by their regex names. */
-export const GROUP_NAMES = { ip: 'ip', hostname: 'hostname', user: 'user', altUser: 'alt_user', attempts: 'attempts', sid: 'sid' } as const;
+export const GROUP_NAMES = { ip: 'ip', hostname: 'hostname', user: 'user', altUser: 'alt_user', attempts: 'attempts', sid: 'sid', duration: 'duration' } as const;
 
 export interface CorrelationOptions {
   /** process: host + program + pid name one connection; session_id: the pattern's sid group does. */

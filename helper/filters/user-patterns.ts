@@ -46,6 +46,7 @@ function compileOne(service: string, pattern: UserPattern): CompiledPattern {
     announce: false,
     outcome: false,
     summary: false,
+    summarised: false,
     maxLineLength: verdict.maxLineLength,
   };
 }

@@ -28,7 +28,11 @@ interface Options {
   readonly missed: number;
 }
 
-/** What one scan of a file found; --json records are kept as columns (cheaper than an object each). */
+/**
+ * What one scan of a file found; --json records are kept as columns (cheaper than an object each).
+ * One record per distinct (line, address, pattern): a summary line standing for 3 attempts is one
+ * record with count 3; a line that completes failures of two addresses (or patterns) is two.
+ */
 interface ScanResult {
   lines: number;
   matchedLines: number;
@@ -41,6 +45,7 @@ interface ScanResult {
   recordAddresses: string[];
   recordPatterns: string[];
   recordTimes: (number | null)[];
+  recordCounts: number[];
 }
 
 function positiveInteger(text: string | undefined, fallback: number, flag: string): number {
@@ -71,7 +76,7 @@ function resolveFilter(argument: string): FilterDefinition {
 function emptyResult(): ScanResult {
   return {
     lines: 0, matchedLines: 0, failures: 0, addresses: new Map(), patterns: new Map(), relevantMissed: 0, missed: [],
-    recordLines: [], recordAddresses: [], recordPatterns: [], recordTimes: [],
+    recordLines: [], recordAddresses: [], recordPatterns: [], recordTimes: [], recordCounts: [],
   };
 }
 
@@ -88,15 +93,24 @@ function scanner(matcher: LineMatcher, options: { json: boolean; missed: number 
       return;
     }
     result.matchedLines++;
+    const firstRecord = result.recordLines.length;
     for (const match of matches) {
       result.failures++;
       result.addresses.set(match.address, (result.addresses.get(match.address) ?? 0) + 1);
       result.patterns.set(match.pattern, (result.patterns.get(match.pattern) ?? 0) + 1);
       if (options.json) {
+        // A line completes a handful of failures at most: a linear look at its records is enough.
+        let record = result.recordLines.length - 1;
+        while (record >= firstRecord && (result.recordAddresses[record] !== match.address || result.recordPatterns[record] !== match.pattern)) record--;
+        if (record >= firstRecord) {
+          result.recordCounts[record]!++;
+          continue;
+        }
         result.recordLines.push(line);
         result.recordAddresses.push(match.address);
         result.recordPatterns.push(match.pattern);
         result.recordTimes.push(match.time);
+        result.recordCounts.push(1);
       }
     }
   };
@@ -149,7 +163,7 @@ async function writeJson(out: Output, result: ScanResult): Promise<void> {
     const time = result.recordTimes[index];
     await out.line(
       `{"line":${result.recordLines[index]},"ip":"${result.recordAddresses[index]}","pattern":${JSON.stringify(result.recordPatterns[index])},` +
-        `"time":${time === null || time === undefined ? 'null' : `"${new Date(time).toISOString()}"`}}`,
+        `"time":${time === null || time === undefined ? 'null' : `"${new Date(time).toISOString()}"`},"count":${result.recordCounts[index]}}`,
     );
   }
   await out.line(JSON.stringify({ summary: { lines: result.lines, matched: result.matchedLines, addresses: result.addresses.size } }));

@@ -52,17 +52,53 @@ test('the report shows lines read, matched and missed, patterns, addresses by co
   assert.match(report, /^Missed lines that look relevant \(1 of 1\):\n {2}6: .*Timeout before authentication/m);
 });
 
-test('--json prints one object per failure with its 1-based line number, then a summary', async () => {
+test('--json prints one object per matched line and address with its 1-based line number, then a summary', async () => {
   logFile('auth.log', AUTH_LOG);
   const { io, stdout } = fakeIo();
   assert.equal(await testFilter(['ssh', 'auth.log', '--json'], io), ExitCode.ok);
   const lines = stdout().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
   assert.deepEqual(lines, [
-    { line: 1, ip: '203.0.113.7', pattern: 'invalid_user', time: '2024-03-04T10:12:01.000Z' },
-    { line: 3, ip: '203.0.113.7', pattern: 'failed_password', time: '2024-03-04T10:12:06.000Z' },
-    { line: 5, ip: '2001:db8::5', pattern: 'failed_password', time: '2024-03-04T10:13:12.000Z' },
+    { line: 1, ip: '203.0.113.7', pattern: 'invalid_user', time: '2024-03-04T10:12:01.000Z', count: 1 },
+    { line: 3, ip: '203.0.113.7', pattern: 'failed_password', time: '2024-03-04T10:12:06.000Z', count: 1 },
+    { line: 5, ip: '2001:db8::5', pattern: 'failed_password', time: '2024-03-04T10:13:12.000Z', count: 1 },
     { summary: { lines: 7, matched: 3, addresses: 2 } },
   ]);
+});
+
+test('--json prints a line that stands for several attempts once, with their count', async () => {
+  logFile('mail.log', [
+    'Mar  4 12:10:02 mx1 dovecot[700]: pop3-login: Aborted login (auth failed, 3 attempts in 21 secs): user=<sales>, method=LOGIN, rip=203.0.113.121, lip=192.0.2.1, TLS: Disconnected, session=<Qw2eR4tY6uI8>',
+  ]);
+  const { io, stdout } = fakeIo();
+  assert.equal(await testFilter(['dovecot', 'mail.log', '--json'], io), ExitCode.ok);
+  assert.deepEqual(
+    stdout().trim().split('\n').map((line) => JSON.parse(line) as unknown),
+    [
+      { line: 1, ip: '203.0.113.121', pattern: 'login_auth_failed', time: '2024-03-04T12:10:02.000Z', count: 3 },
+      { summary: { lines: 1, matched: 1, addresses: 1 } },
+    ],
+  );
+  // The text report still counts every failure.
+  const report = fakeIo();
+  assert.equal(await testFilter(['dovecot', 'mail.log'], report.io), ExitCode.ok);
+  assert.match(report.stdout(), /^Lines: {4}1 read, 1 matched \(3 failures\)/m);
+});
+
+test('--json prints one record per pattern when a line also completes failures that waited for its address', async () => {
+  logFile('auth.log', [
+    'Mar  4 10:00:00 bastion sshd[4200]: User root not allowed because account is locked',
+    'Mar  4 10:00:01 bastion sshd[4200]: Failed password for admin from 203.0.113.8 port 4000 ssh2',
+  ]);
+  const { io, stdout } = fakeIo();
+  assert.equal(await testFilter(['ssh', 'auth.log', '--json'], io), ExitCode.ok);
+  assert.deepEqual(
+    stdout().trim().split('\n').map((line) => JSON.parse(line) as unknown),
+    [
+      { line: 2, ip: '203.0.113.8', pattern: 'user_not_allowed_locally', time: '2024-03-04T10:00:01.000Z', count: 1 },
+      { line: 2, ip: '203.0.113.8', pattern: 'failed_password', time: '2024-03-04T10:00:01.000Z', count: 1 },
+      { summary: { lines: 2, matched: 1, addresses: 1 } },
+    ],
+  );
 });
 
 test('a regex with an ip group works like a filter, times found on the lines or null', async () => {
@@ -72,8 +108,8 @@ test('a regex with an ip group works like a filter, times found on the lines or 
   assert.deepEqual(
     stdout().trim().split('\n').map((line) => JSON.parse(line) as unknown),
     [
-      { line: 1, ip: '192.0.2.77', pattern: 'regex', time: '2024-03-04T10:00:00.000Z' },
-      { line: 2, ip: '192.0.2.78', pattern: 'regex', time: null },
+      { line: 1, ip: '192.0.2.77', pattern: 'regex', time: '2024-03-04T10:00:00.000Z', count: 1 },
+      { line: 2, ip: '192.0.2.78', pattern: 'regex', time: null, count: 1 },
       { summary: { lines: 3, matched: 2, addresses: 2 } },
     ],
   );
@@ -127,13 +163,20 @@ test('the JSON report of a large file lists exactly what the helper\'s matcher f
   assert.equal(await testFilter(['ssh', 'big.log', '--json'], io), ExitCode.ok);
   const matcher = createMatcher(loadBuiltinFilter('ssh'), { service: 'ssh', yearReference: () => MODIFIED.getTime() });
   const expected: string[] = [];
+  let matchedLines = 0;
   lines.forEach((line, index) => {
+    const records = new Map<string, { line: number; ip: string; pattern: string; time: string; count: number }>();
     for (const match of matcher.push(line)) {
-      expected.push(JSON.stringify({ line: index + 1, ip: match.address, pattern: match.pattern, time: new Date(match.time!).toISOString() }));
+      const key = `${match.address} ${match.pattern}`;
+      const record = records.get(key);
+      if (record !== undefined) record.count++;
+      else records.set(key, { line: index + 1, ip: match.address, pattern: match.pattern, time: new Date(match.time!).toISOString(), count: 1 });
     }
+    if (records.size > 0) matchedLines++;
+    for (const record of records.values()) expected.push(JSON.stringify(record));
   });
   const output = stdout().trim().split('\n');
   assert.ok(output.length > 10_000, `${path} should produce many failures`);
   assert.deepEqual(output.slice(0, -1), expected);
-  assert.deepEqual(JSON.parse(output.at(-1)!), { summary: { lines: lines.length, matched: expected.length, addresses: new Set(expected.map((record) => JSON.parse(record).ip)).size } });
+  assert.deepEqual(JSON.parse(output.at(-1)!), { summary: { lines: lines.length, matched: matchedLines, addresses: new Set(expected.map((record) => JSON.parse(record).ip)).size } });
 });

@@ -73,6 +73,9 @@ test('invalid regex syntax, invalid TOML and unknown keys are refused with the p
   assert.match(failure(write('typo', filterText('typo', undefined, 'event-type = "x"'))).message, /pattern "failed": unknown key "event-type"/);
   assert.match(failure(write('role', filterText('role', undefined, 'role = "maybe"'))).message, /pattern "failed": "role" must be one of/);
   assert.match(failure(write('flags', filterText('flags', undefined, 'role = "hint"\nsummary = true'))).message, /only apply to role "failure"/);
+  assert.match(failure(write('flags', filterText('flags', undefined, 'role = "hint"\nsummarised = true'))).message, /only apply to role "failure"/);
+  assert.match(failure(write('both', filterText('both', undefined, 'summary = true\nsummarised = true'))).message, /both the summary and one of the attempts/);
+  assert.match(failure(write('alone', filterText('alone', undefined, 'summarised = true'))).message, /summarised needs a \[correlation\]/);
 });
 
 test('two patterns with one name are refused', () => {

@@ -43,6 +43,124 @@ test('an nginx request line, header or user name holding "client: ADDRESS" never
   );
 });
 
+test('dovecot: a login line\'s user name never chooses the address nor the attempt count', () => {
+  const login = (user: string) =>
+    `Mar  4 12:00:00 mx dovecot: imap-login: Disconnected (auth failed, 1 attempts in 2 secs): user=<${user}>, method=PLAIN, rip=203.0.113.60, lip=192.0.2.1, TLS, session=<s${user.length}>`;
+  assert.deepEqual(run('dovecot', [login('a>, method=PLAIN, rip=198.51.100.1, lip=192.0.2.1, TLS, session=<x')]), [['203.0.113.60']]);
+  assert.deepEqual(run('dovecot', [login('a (auth failed, 9 attempts in 1 secs): user=<b>, rip=198.51.100.1')]), [['203.0.113.60']]);
+  assert.deepEqual(run('dovecot', [login('a, rip=198.51.100.1')]), [['203.0.113.60']]);
+});
+
+test('dovecot: an auth line\'s user name or given password never chooses the address: the real one or no match', () => {
+  // User names with commas (auth_username_chars may allow them): dovecot's real tail cannot be absorbed.
+  assert.deepEqual(run('dovecot', ['Mar  4 12:00:00 mx dovecot: auth: passwd-file(x,198.51.100.1,<a>): Password mismatch,203.0.113.61,<s1>): unknown user']), [[]]);
+  assert.deepEqual(run('dovecot', ['Mar  4 12:00:00 mx dovecot: auth: passwd-file(x,198.51.100.1): unknown user,203.0.113.61): unknown user']), [[]]);
+  assert.deepEqual(run('dovecot', ['Mar  4 12:00:00 mx dovecot: auth-worker(1): pam(x,198.51.100.1): pam_authenticate() failed: Permission denied,203.0.113.61): pam_authenticate() failed: Permission denied']), [[]]);
+  assert.deepEqual(run('dovecot', ['Mar  4 12:00:00 mx dovecot: auth: ldap(x,198.51.100.1,<a>): Password mismatch (SHA1 of given password: 00),203.0.113.61,<s2>): Password mismatch (SHA1 of given password: 00)']), [[]]);
+  assert.deepEqual(
+    run('dovecot', ['Mar  4 12:00:00 auth(x,198.51.100.1,imap)<a>: Info: sql: unknown user (given password: ,203.0.113.61,imap)<s3>: Info: sql: unknown user (given password: pw)']),
+    [[]],
+  );
+  assert.deepEqual(run('dovecot', ['Mar  4 12:00:00 auth(x,198.51.100.1,imap): Info: sql: Password mismatch (given password: ,203.0.113.61,imap): Info: sql: Password mismatch)']), [[]]);
+  // A password is the client's: whatever it holds after the real address changes nothing.
+  assert.deepEqual(
+    run('dovecot', [
+      'Mar  4 12:00:00 auth(mia,203.0.113.62,imap)<s4>: Info: sql: Password mismatch (given password: ,198.51.100.1,imap)x: Info: sql: Password mismatch)',
+      'Mar  4 12:00:01 mx dovecot: auth: passwd-file(mia,203.0.113.62,<s5>): unknown user (given password: x,198.51.100.1,<y>) unknown user)',
+    ]),
+    [['203.0.113.62'], ['203.0.113.62']],
+  );
+});
+
+test('pam_unix: a user name with spaces (dovecot sets it as ruser too) never moves rhost', () => {
+  const dovecot = (ruserAndUser: string, rhost: string) =>
+    `Mar  4 12:00:00 mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=${ruserAndUser} rhost=${rhost}  user=${ruserAndUser}`;
+  assert.deepEqual(run('dovecot', [dovecot('john doe', '203.0.113.63')]), [['203.0.113.63']]);
+  assert.deepEqual(run('dovecot', [dovecot('x rhost=198.51.100.1 user=x', '203.0.113.63')]), [['203.0.113.63']]);
+  assert.deepEqual(run('dovecot', [dovecot('x rhost=198.51.100.1  user=x rhost=198.51.100.2 user=x', '203.0.113.63')]), [['203.0.113.63']]);
+  // ssh: a prelude counts when it shows a second user name on the connection, at the connection's address.
+  const ssh = (ruserAndUser: string) =>
+    `Mar  4 10:00:01 h sshd[9]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser=${ruserAndUser} rhost=203.0.113.64  user=${ruserAndUser}`;
+  const first = 'Mar  4 10:00:00 h sshd[9]: Failed password for root from 203.0.113.64 port 4000 ssh2';
+  assert.deepEqual(run('ssh', [first, ssh('john doe')]), [['203.0.113.64'], ['203.0.113.64']]);
+  assert.deepEqual(run('ssh', [first, ssh('x rhost=198.51.100.1 user=x')]), [['203.0.113.64'], ['203.0.113.64']]);
+});
+
+test('apache: request text, user names and referers never choose the address; the client\'s port never joins it', () => {
+  const v24 = (client: string, message: string) => `[Mon Mar 04 11:00:01.000001 2024] [auth_basic:error] [pid 1:tid 2] [client ${client}] AH01618: ${message}`;
+  assert.deepEqual(run('apache', [v24('203.0.113.65:51000', 'user x: /p/ [client 198.51.100.1:1] AH01618: user y not found: /')]), [['203.0.113.65']]);
+  assert.deepEqual(run('apache', [v24('203.0.113.65:51000', 'user [client 198.51.100.1] not found: /private/')]), [['203.0.113.65']]);
+  assert.deepEqual(
+    run('apache', ['[Mon Mar 04 11:00:01.000001 2024] [authz_core:error] [pid 1] [client 203.0.113.66:80] AH01630: client denied by server configuration: /x, referer: http://e/] [client 198.51.100.1:1] x']),
+    [['203.0.113.66']],
+  );
+  assert.deepEqual(
+    run('apache', ['[Mon Mar 04 11:00:01.000001 2024] [auth_digest:error] [pid 1] [client 203.0.113.67:80] AH01790: user `[client 198.51.100.1:1]\' in realm `r\' not found: /']),
+    [['203.0.113.67']],
+  );
+  // Text a client put in a URL is not httpd's header: the line is about something else and counts nothing.
+  assert.deepEqual(run('apache', ['[Mon Mar 04 11:00:01 2024] [error] [client 203.0.113.68] File does not exist: /srv/[error] [client 198.51.100.1] user root not found']), [[]]);
+  // Unbracketed IPv6 with the port the client picked, of any length: the port is never a group of the address.
+  for (const port of ['1', '12', '123', '1234', '12345']) {
+    assert.deepEqual(run('apache', [v24(`2001:db8::68:${port}`, 'user x not found: /')]), [['2001:db8::68']], port);
+    assert.deepEqual(run('apache', [v24(`203.0.113.69:${port}`, 'user x not found: /')]), [['203.0.113.69']], port);
+  }
+  // 2.4 without a port is not httpd's output: no address is read from it.
+  assert.deepEqual(run('apache', [v24('2001:db8::68', 'user x not found: /'), v24('203.0.113.69', 'user x not found: /')]), [[], []]);
+  // 2.2 never logs a port: the whole bracket is the address.
+  assert.deepEqual(run('apache', ['[Mon Mar 04 11:00:01 2024] [error] [client 2001:db8::68:1234] user x not found: /']), [['2001:db8::68:1234']]);
+});
+
+test('postfix: what the client sends (SASL user names, responses) never chooses the address', () => {
+  const line = (reason: string) => `Mar  4 12:00:01 mx1 postfix/submission/smtpd[1]: warning: unknown[203.0.113.70]: SASL LOGIN authentication failed: ${reason}`;
+  assert.deepEqual(run('postfix', [line('authentication failure, sasl_username=x warning: unknown[198.51.100.1]: SASL LOGIN authentication failed: y')]), [['203.0.113.70']]);
+  assert.deepEqual(run('postfix', [line('UGFzc3dvcmQ6 [198.51.100.1]')]), [['203.0.113.70']]);
+  // The host name comes from forward-confirmed DNS and holds no brackets: a line where it would is no match.
+  assert.deepEqual(
+    run('postfix', ['Mar  4 12:00:01 mx1 postfix/smtpd[1]: warning: evil.example[198.51.100.1][203.0.113.71]: SASL LOGIN authentication failed: x']),
+    [[]],
+  );
+  assert.deepEqual(
+    run('postfix', ['Mar  4 12:00:01 mx1 postfix/smtpd[1]: warning: evil.example[198.51.100.1]x[203.0.113.71]: SASL LOGIN authentication failed: x']),
+    [[]],
+  );
+});
+
+test('ssh: "Change of username" cannot be forged inside the 57 bytes sshd keeps of its reason', () => {
+  const prefix = 'Change of username or service not allowed: ';
+  const line = (user: string, address: string, second = 'a') =>
+    `Mar  4 10:00:00 h sshd[5]: Disconnecting invalid user ${user} ${address} port 4000: ${prefix}${`(${user},ssh-connection) -> (${second},ssh-connection)`.slice(0, 57)} [preauth]`;
+  assert.deepEqual(run('ssh', [line('web', '203.0.113.72', 'admin')]), [['203.0.113.72']]);
+  // Forged text in the second user name, or at the very end of the kept bytes: no match, never one for 1::.
+  assert.deepEqual(run('ssh', [line('web', '203.0.113.72', ` 1:: port 1: ${prefix}`)]), [[]]);
+  assert.deepEqual(run('ssh', [`Mar  4 10:00:00 h sshd[5]: Disconnecting invalid user web 203.0.113.72 port 4000: ${prefix}( 1:: port 1: ${prefix} [preauth]`]), [[]]);
+  assert.deepEqual(run('ssh', [line(`w 198.51.100.1 port 1: ${prefix}(x`, '203.0.113.72')]), [[]]);
+  assert.deepEqual(run('ssh', [line(`${'u'.repeat(60)} 198.51.100.1 port 1: ${prefix}(x`, '203.0.113.72')]), [['203.0.113.72']]);
+});
+
+test('dovecot: an auth line without a session id and the login summary of the same attempt count once', () => {
+  const auth = (time: string, address: string) => `Mar  4 ${time} mx dovecot: auth: passwd-file(bob,${address}): unknown user`;
+  const summary = (time: string, address: string, attempts: number, seconds: number | null, session: string | null) =>
+    `Mar  4 ${time} mx dovecot: imap-login: Disconnected (auth failed, ${attempts} attempts${seconds === null ? '' : ` in ${seconds} secs`}): ` +
+    `user=<bob>, method=PLAIN, rip=${address}, lip=192.0.2.1${session === null ? '' : `, session=<${session}>`}`;
+  assert.deepEqual(run('dovecot', [auth('12:00:00', '203.0.113.73'), summary('12:00:02', '203.0.113.73', 1, 2, 'A1')]), [['203.0.113.73'], []]);
+  assert.deepEqual(run('dovecot', [auth('12:00:00', '203.0.113.73'), summary('12:00:02', '203.0.113.73', 1, null, null)]), [['203.0.113.73'], []]);
+  // Parallel connections of one address: every attempt counted once overall, never less than the summaries say.
+  assert.deepEqual(
+    run('dovecot', [
+      auth('12:00:00', '203.0.113.73'),
+      auth('12:00:01', '203.0.113.73'),
+      auth('12:00:02', '203.0.113.73'),
+      summary('12:00:03', '203.0.113.73', 2, 3, 'B1'),
+      summary('12:00:04', '203.0.113.73', 2, 4, 'B2'),
+    ]).map((addresses) => addresses.length),
+    [1, 1, 1, 0, 1],
+  );
+  // Auth lines outside the connection's lifetime, or of another address, are other attempts.
+  assert.deepEqual(run('dovecot', [auth('12:00:00', '203.0.113.73'), summary('12:01:00', '203.0.113.73', 1, 5, 'C1')]), [['203.0.113.73'], ['203.0.113.73']]);
+  assert.deepEqual(run('dovecot', [auth('12:00:00', '203.0.113.74'), summary('12:00:01', '203.0.113.73', 1, 5, 'C2')]), [['203.0.113.74'], ['203.0.113.73']]);
+});
+
 test('a captured address that is not strictly one makes the line no match', () => {
   const lines = ['999.1.1.1', '1.2.3', '01.02.03.04', '192.030.0.6', '1.2.3.4.5', 'fe80::1%eth0', '::ffff:999.1.1.1'].map(
     (address, index) => `Mar  4 10:00:0${index} h sshd[${10 + index}]: Failed password for root from ${address} port 22 ssh2`,

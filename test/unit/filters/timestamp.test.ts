@@ -33,6 +33,18 @@ test('a line up to a day ahead of the reference keeps the reference year (clock 
   assert.equal(parse('Jul  2 13:00:00 x', reference)?.time, iso('2023-07-02T13:00:00Z'));
 });
 
+test('a January 1st line just ahead of a December 31st reference belongs to the year after (clock skew)', () => {
+  const reference = iso('2024-12-31T23:59:58Z');
+  assert.equal(parse('Jan  1 00:00:05 host x', reference)?.time, iso('2025-01-01T00:00:05Z'));
+  // Up to the future tolerance (a day) ahead, and not beyond it.
+  assert.equal(parse('Jan  1 23:59:00 host x', reference)?.time, iso('2025-01-01T23:59:00Z'));
+  assert.equal(parse('Jan  2 00:00:05 host x', reference)?.time, iso('2024-01-02T00:00:05Z'));
+  // The reference's own day stays in its year.
+  assert.equal(parse('Dec 31 23:59:50 host x', reference)?.time, iso('2024-12-31T23:59:50Z'));
+  // Further from New Year, a January line is the reference year's.
+  assert.equal(parse('Jan  1 00:00:05 host x', iso('2024-12-30T12:00:00Z'))?.time, iso('2024-01-01T00:00:05Z'));
+});
+
 test('February 29 goes to the latest leap year that is not in the future', () => {
   assert.equal(parse('Feb 29 08:00:00 x', iso('2025-03-10T00:00:00Z'))?.time, iso('2024-02-29T08:00:00Z'));
 });
@@ -42,10 +54,14 @@ test('a BSD timestamp may carry a fraction of a second', () => {
 });
 
 test('the year reference is asked again on every line, so a live tailer follows the calendar', () => {
-  let reference = iso('2024-12-31T23:00:00Z');
+  let reference = iso('2024-12-30T12:00:00Z');
   const parser = new TimestampParser(() => reference);
   assert.ok(parser.parse('Jan  1 00:00:10 x', 0));
   assert.equal(parser.time(), iso('2024-01-01T00:00:10Z'));
+  // Same reference year, same stamp: the kept conversion must not hide that the year after now fits.
+  reference = iso('2024-12-31T23:59:58Z');
+  assert.ok(parser.parse('Jan  1 00:00:10 x', 0));
+  assert.equal(parser.time(), iso('2025-01-01T00:00:10Z'));
   reference = iso('2025-01-01T00:00:30Z');
   assert.ok(parser.parse('Jan  1 00:00:10 x', 0));
   assert.equal(parser.time(), iso('2025-01-01T00:00:10Z'));
