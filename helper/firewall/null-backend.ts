@@ -15,6 +15,13 @@ export function createNullBackend(say: (message: string, fields: Record<string, 
     async release(addresses) {
       for (const { address } of addresses) say('dry run: would release', { address });
     },
+    // Nothing is ever blocked, so at start-up every active ban of the database is "restored" (logged).
+    async list() {
+      return [];
+    },
+    async allow(networks) {
+      if (networks.length > 0) say('dry run: would accept whitelisted networks first', { networks: networks.map((network) => network.text).join(',') });
+    },
     async flush() {
       say('dry run: would flush every block', {});
     },
