@@ -36,6 +36,9 @@ export interface Pipeline {
 const HOUSEKEEPING_INTERVAL_MS = 10_000;
 /** Once live, a decision whose log time lags the clock by more than this gets a warning (once). */
 const LAG_WARNING_MS = 5 * 60_000;
+/** The firewall repair loop retries after this, doubling up to the maximum. */
+const REPAIR_FIRST_DELAY_MS = 1000;
+const REPAIR_MAX_DELAY_MS = 60_000;
 /** Failure events are kept this long for the activity views, then pruned. */
 const EVENT_RETENTION_MS = 30 * 86_400_000;
 
@@ -47,16 +50,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   // --- gate: loopback, own addresses, config and database whitelists -----------------------------
   const warn = (message: string) => logger.warn(message);
-  const gate = new Gate({ networks: configuredWhitelist(config, warn), hostAddresses: localInterfaceAddresses() });
+  const configured = configuredWhitelist(config, warn);
+  const gate = new Gate({ networks: configured, hostAddresses: localInterfaceAddresses() });
   const databaseWhitelist = config.whitelist.enabled && config.whitelist.sources.some((source) => source.type === 'database');
-  if (databaseWhitelist) {
-    gate.setDatabaseNetworks(
-      store
-        .whitelist()
-        .map((entry) => ({ network: parseNetwork(entry.network), origin: 'database' }))
-        .filter((entry): entry is LabelledNetwork => entry.network !== null),
-    );
-  }
+  const databaseNetworks = (): LabelledNetwork[] =>
+    store
+      .whitelist()
+      .map((entry) => ({ network: parseNetwork(entry.network), origin: 'database' }))
+      .filter((entry): entry is LabelledNetwork => entry.network !== null);
+  if (databaseWhitelist) gate.setDatabaseNetworks(databaseNetworks());
 
   // --- active bans mirrored in memory: failures of banned addresses are not counted again --------
   const bannedUntil = new Map<string, number>();
@@ -145,14 +147,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       family: parseAddress(decision.address)!.family,
       seconds: expiresAt === null ? 0 : Math.ceil((expiresAt - current) / 1000),
     }));
-    try {
-      await firewall.block(requests);
-    } catch (error) {
-      // Not recorded as banned: the next failures of these addresses decide again.
-      logger.error('the firewall refused the bans; they are not recorded', { count: requests.length, backend: firewall.name, error: String(error) });
-      due.forEach(unmark);
-      return;
-    }
+    // The database holds what is decided; the firewall is made to match it, now or by the repair loop.
     const { failed } = store.addBans(
       due.map(({ decision, expiresAt }, index) => ({
         address: decision.address,
@@ -166,7 +161,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       })),
     );
     for (const { ban, error } of failed) {
-      logger.error('ban applied but not recorded in the database', { service: ban.service, address: ban.address, error: error.message });
+      logger.error('ban not recorded in the database; applied all the same', { service: ban.service, address: ban.address, error: error.message });
+    }
+    try {
+      await firewall.block(requests);
+    } catch (error) {
+      logger.error('the firewall refused the bans; retrying until it takes them', { count: requests.length, backend: firewall.name, error: String(error) });
+      repair();
     }
     due.forEach(({ decision }, index) => {
       logger.info('banned', {
@@ -219,6 +220,83 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       }
     }
   };
+
+  /**
+   * After a restart, a crash or a reboot that emptied the firewall: every active ban of the database
+   * is in the kernel again with the time it has left. Bans already there are left alone (no unban
+   * and reban), expired ones are not re-added, and blocks the database does not know (a crash after
+   * the kernel took them, before the database did) are adopted rather than lifted.
+   */
+  const reconcile = async (): Promise<void> => {
+    const current = now();
+    const kernel = new Map((await firewall.list()).map((entry) => [entry.address, entry]));
+    const missing: BlockRequest[] = [];
+    for (const ban of store.activeBans()) {
+      if (kernel.delete(ban.address)) continue;
+      missing.push({ address: ban.address, family: ban.family, seconds: ban.expiresAt === null ? 0 : Math.ceil((ban.expiresAt - current) / 1000) });
+    }
+    if (missing.length > 0) {
+      await firewall.block(missing);
+      logger.info('restored bans missing from the firewall', { count: missing.length, action: 'restore' });
+    }
+    // Left in the kernel: addresses whose ban the database ended (an unban the firewall missed) are
+    // released; addresses it never banned are adopted rather than lifted, so no hole opens.
+    const ended = [...kernel.values()].filter((entry) => store.banCount(entry.address) > 0);
+    if (ended.length > 0) {
+      await firewall.release(ended);
+      logger.info('released blocks whose ban had ended', { count: ended.length, action: 'release' });
+    }
+    const unknown = [...kernel.values()].filter((entry) => store.banCount(entry.address) === 0);
+    if (unknown.length > 0) {
+      const { added } = store.addBans(
+        unknown.map((entry) => ({
+          address: entry.address,
+          family: entry.family,
+          service: null,
+          reason: 'found in the firewall at start-up',
+          source: 'firewall',
+          failures: 0,
+          bannedAt: current,
+          expiresAt: entry.seconds === 0 ? null : current + entry.seconds * 1000,
+        })),
+      );
+      for (const ban of added) bannedUntil.set(ban.address, ban.expiresAt ?? Infinity);
+      logger.warn('adopted blocks found in the firewall that the database did not know', { count: added.length, action: 'adopt' });
+    }
+  };
+
+  /** Brings the firewall in line with the database: its layout, the whitelist, every active ban. */
+  const synchronise = async (): Promise<void> => {
+    await firewall.init();
+    await firewall.allow(whitelistNetworks());
+    await reconcile();
+  };
+
+  // While the firewall fails (nft missing, a kernel without nf_tables), detection goes on, bans are
+  // recorded, and this loop retries the whole synchronisation with a growing delay.
+  let repairTimer: NodeJS.Timeout | null = null;
+  let repairDelay = REPAIR_FIRST_DELAY_MS;
+  let stopped = false;
+  const repair = () => {
+    if (repairTimer !== null || stopped) return;
+    repairTimer = setTimeout(async () => {
+      try {
+        await synchronise();
+        repairTimer = null;
+        repairDelay = REPAIR_FIRST_DELAY_MS;
+        logger.info('the firewall is in line with the database again', { backend: firewall.name, action: 'repair' });
+      } catch (error) {
+        repairTimer = null;
+        repairDelay = Math.min(repairDelay * 2, REPAIR_MAX_DELAY_MS);
+        logger.error('the firewall still fails; retrying', { backend: firewall.name, seconds: repairDelay / 1000, error: String(error) });
+        repair();
+      }
+    }, repairDelay);
+    repairTimer.unref();
+  };
+
+  /** The whitelist goes into the firewall too, accepted ahead of every block. */
+  const whitelistNetworks = () => [...configured, ...(databaseWhitelist ? databaseNetworks() : [])].map((entry) => entry.network);
 
   /**
    * Failures still inside their window survive a restart: the windows are rebuilt from the store.
@@ -308,8 +386,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     detection,
     accept,
     async start() {
-      await firewall.init();
       houseKeep();
+      try {
+        await synchronise();
+      } catch (error) {
+        logger.error('the firewall cannot be set up; detecting anyway and retrying', { backend: firewall.name, error: String(error) });
+        repair();
+      }
       rebuildWindows();
       for (const source of sources) await source.start();
       live = true;
@@ -318,7 +401,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       logger.info('started', { services: services.map((service) => service.name).join(','), backend: firewall.name });
     },
     async stop() {
+      stopped = true;
       if (housekeeping) clearInterval(housekeeping);
+      if (repairTimer) clearTimeout(repairTimer);
       for (const source of sources) await source.stop();
       await this.settle();
       await firewall.close();

@@ -10,6 +10,7 @@ import { createNullBackend } from '../../../helper/firewall/null-backend.js';
 import { Store } from '../../../helper/store/store.js';
 import { temporaryDirectory } from '../../support/paths.js';
 import { syslogStamp } from '../../support/syslog.js';
+import { waitFor } from '../../support/wait.js';
 
 const START = new Date(2026, 4, 10, 12, 0, 0).getTime();
 
@@ -28,6 +29,10 @@ function harness(options: { refuse?: () => boolean; database?: string } = {}) {
     async block(requests) {
       if (options.refuse?.()) throw new Error('nft: Could not process rule: No such file or directory');
       blocks.push(...requests);
+    },
+    async list() {
+      if (options.refuse?.()) throw new Error('nft: Could not process rule: No such file or directory');
+      return blocks.map((block) => ({ ...block }));
     },
   };
   const store = new Store(database);
@@ -78,7 +83,7 @@ test('an address banned again right after its ban expired is recorded, and so is
   }
 });
 
-test('bans the firewall refuses are not recorded, and the next failures decide again', async () => {
+test('bans the firewall refuses are recorded and reach the firewall once it works again', async () => {
   let refuse = true;
   const helper = harness({ refuse: () => refuse });
   try {
@@ -86,15 +91,13 @@ test('bans the firewall refuses are not recorded, and the next failures decide a
     helper.fail('203.0.113.5');
     helper.fail('203.0.113.5');
     await helper.pipeline.settle();
-    assert.equal(helper.store.activeBan('203.0.113.5'), null);
-    assert.ok(helper.logLines.some((line) => /level=error .*msg="the firewall refused the bans; they are not recorded"/.test(line)));
+    assert.notEqual(helper.store.activeBan('203.0.113.5'), null, 'the decision is recorded');
+    assert.deepEqual(helper.blocks, []);
+    assert.ok(helper.logLines.some((line) => /level=error .*msg="the firewall refused the bans; retrying until it takes them"/.test(line)));
 
     refuse = false;
-    helper.fail('203.0.113.5');
-    helper.fail('203.0.113.5');
-    await helper.pipeline.settle();
-    assert.notEqual(helper.store.activeBan('203.0.113.5'), null);
-    assert.deepEqual(helper.blocks.map((block) => block.address), ['203.0.113.5']);
+    await waitFor(() => helper.blocks.some((block) => block.address === '203.0.113.5'), { what: 'the repair loop to apply the ban', timeoutMs: 10_000 });
+    assert.ok(helper.logLines.some((line) => line.includes('msg="the firewall is in line with the database again"')));
   } finally {
     await helper.dispose();
   }
