@@ -21,14 +21,15 @@ function formatValue(value: string | number | boolean): string {
 }
 
 export function createLogger(options: {
-  readonly level: LogLevel;
+  /** The lowest level written; a function when it can change while running (a reload). */
+  readonly level: LogLevel | (() => LogLevel);
   readonly write: (line: string) => void;
   readonly now?: () => number;
 }): Logger {
-  const threshold = ORDER[options.level];
+  const threshold = typeof options.level === 'function' ? options.level : () => options.level as LogLevel;
   const now = options.now ?? Date.now;
   const log = (level: LogLevel, message: string, fields: LogFields = {}) => {
-    if (ORDER[level] < threshold) return;
+    if (ORDER[level] < ORDER[threshold()]) return;
     let line = `${new Date(now()).toISOString()} level=${level}`;
     for (const [key, value] of Object.entries(fields)) {
       if (value !== undefined && value !== null) line += ` ${key}=${formatValue(value)}`;

@@ -136,6 +136,7 @@ function prepareStatements(database: Database.Database) {
     endBan: prepare(
       'UPDATE bans SET ended_at = @time, end_reason = @reason WHERE address = @address AND ended_at IS NULL',
     ),
+    endAllBans: prepare('UPDATE bans SET ended_at = @time, end_reason = @reason WHERE ended_at IS NULL'),
     expiredBans: prepare(
       'SELECT * FROM bans WHERE ended_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?',
     ),
@@ -243,6 +244,11 @@ export class Store {
   /** Ends the active ban of an address; false when it had none. */
   endBan(address: string, reason: string, time: number): boolean {
     return this.statements.endBan.run({ address, reason, time }).changes > 0;
+  }
+
+  /** Ends every active ban (c2b flush); returns how many. */
+  endAllBans(reason: string, time: number): number {
+    return this.statements.endAllBans.run({ reason, time }).changes;
   }
 
   /** Closes every ban whose expiry has passed; returns the bans it closed. */
