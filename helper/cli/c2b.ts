@@ -22,6 +22,16 @@ const commands: Record<string, CommandEntry> = {
     usage: 'c2b replay <logfile> --service <name> [--config <file>] [--json]',
     summary: 'replay a log file through filters, gate and detector and print who would be banned',
   },
+  init: {
+    load: async () => (await import('./commands/firewall-admin.js')).init,
+    usage: 'c2b init [-c <config>]',
+    summary: 'create the firewall table and sets (root; idempotent)',
+  },
+  flush: {
+    load: async () => (await import('./commands/firewall-admin.js')).flush,
+    usage: 'c2b flush --yes [-c <config>]',
+    summary: 'remove every ban from the firewall and the database (root)',
+  },
   'gen-config': {
     load: async () => (await import('./commands/gen-config.js')).genConfig,
     usage: 'c2b gen-config [-o <path>] [--force]',

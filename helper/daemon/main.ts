@@ -1,26 +1,43 @@
 #!/usr/bin/env node
-// croissant2ban: the root helper daemon. Reads its config, opens the store and runs the pipeline.
-import { createWriteStream } from 'node:fs';
+// croissant2ban: the root helper daemon. Reads its config, opens the store and runs the pipeline;
+// detaches unless -f, reloads on SIGHUP, stops cleanly on SIGTERM (bans stay in the kernel).
+import { spawn } from 'node:child_process';
+import { closeSync, createWriteStream, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ExitCode } from '../cli/io.js';
 import { DEFAULT_CONFIG_PATH } from '../config/defaults.js';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { createNullBackend } from '../firewall/null-backend.js';
-import type { FirewallBackend } from '../firewall/backend.js';
+import type { Config } from '../config/types.js';
+import { createFirewall } from '../firewall/index.js';
 import { Store } from '../store/store.js';
-import { createLogger } from './log.js';
-import { createPipeline } from './pipeline.js';
+import { createLogger, type Logger } from './log.js';
+import { createPipeline, type Pipeline } from './pipeline.js';
+
+export const DEFAULT_LOG_FILE = '/var/log/croissant2ban/croissant2ban.log';
+/** How long the detaching parent waits for the helper to say it runs. */
+const READY_TIMEOUT_MS = 60_000;
 
 const usage = `usage: croissant2ban [-c <config>] [-f] [-o <log file>] [--dry-run]
   -c, --config <file>   configuration (default ${DEFAULT_CONFIG_PATH}; .json for the simple format)
-  -f, --foreground      stay in the foreground, log to stderr
-  -o, --output <file>   write the helper's own log to this file
-      --dry-run         change no firewall: log what would be done`;
+  -f, --foreground      stay in the foreground (log to stderr unless -o)
+  -o, --output <file>   the helper's own log (default: stderr with -f, ${DEFAULT_LOG_FILE} otherwise)
+      --dry-run         change no firewall: log what would be done
+Signals: SIGTERM stops (bans stay in the firewall), SIGHUP reloads the configuration.`;
 
-async function main(): Promise<number> {
+interface Options {
+  readonly configPath: string;
+  readonly foreground: boolean;
+  readonly output: string | undefined;
+  readonly dryRun: boolean;
+}
+
+function parseOptions(argv: readonly string[]): Options | number {
   let values;
   try {
     ({ values } = parseArgs({
+      args: [...argv],
       options: {
         config: { type: 'string', short: 'c', default: DEFAULT_CONFIG_PATH },
         foreground: { type: 'boolean', short: 'f', default: false },
@@ -37,43 +54,147 @@ async function main(): Promise<number> {
     process.stdout.write(`${usage}\n`);
     return ExitCode.ok;
   }
-  if (!values.foreground) {
-    process.stderr.write('croissant2ban: running in the background is not available yet; use -f (or the systemd unit)\n');
-    return ExitCode.usage;
-  }
+  return { configPath: values.config, foreground: values.foreground, output: values.output, dryRun: values['dry-run'] };
+}
 
-  let config;
+function readConfig(path: string): Config | number {
   try {
-    config = loadConfig(values.config);
+    return loadConfig(path);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`croissant2ban: ${error.message}\n`);
-      return ExitCode.config;
-    }
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`croissant2ban: ${error.message}\n`);
+    return ExitCode.config;
   }
+}
 
-  const output = values.output !== undefined ? createWriteStream(values.output, { flags: 'a', mode: 0o640 }) : process.stderr;
-  const logger = createLogger({ level: config.general.logLevel, write: (line) => output.write(line) });
-
-  let firewall: FirewallBackend;
-  if (values['dry-run'] || config.firewall.backend === 'null') {
-    firewall = createNullBackend((message, fields) => logger.info(message, { ...fields, action: 'dry-run' }));
-  } else {
-    // The nftables and iptables backends arrive with the enforcement work; until then nothing is enforced.
-    logger.warn(`firewall backend ${config.firewall.backend} is not available in this version; running as --dry-run`);
-    firewall = createNullBackend((message, fields) => logger.info(message, { ...fields, action: 'dry-run' }));
-  }
-
-  let store: Store;
+/** The pid in the pid file when that process still runs, else null. */
+function runningPid(pidFile: string): number | null {
+  let pid: number;
   try {
-    store = new Store(config.general.dbPath);
+    pid = Number.parseInt(readFileSync(pidFile, 'utf8').trim(), 10);
+  } catch {
+    return null;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
   } catch (error) {
-    logger.error('cannot open the database', { path: config.general.dbPath, error: String(error) });
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
+  }
+}
+
+/** Starts the helper in the background, writes the pid file, and returns once it runs (or failed). */
+async function detach(options: Options, config: Config): Promise<number> {
+  const pidFile = config.general.pidFile;
+  const other = runningPid(pidFile);
+  if (other !== null) {
+    process.stderr.write(`croissant2ban: already running (pid ${other}, ${pidFile})\n`);
     return ExitCode.failure;
   }
-  const pipeline = createPipeline({ config, store, firewall, logger });
+  const logFile = options.output ?? DEFAULT_LOG_FILE;
+  let logDescriptor: number;
+  try {
+    mkdirSync(dirname(logFile), { recursive: true, mode: 0o750 });
+    logDescriptor = openSync(logFile, 'a', 0o640);
+  } catch (error) {
+    process.stderr.write(`croissant2ban: cannot open the log file ${logFile}: ${(error as Error).message}\n`);
+    return ExitCode.failure;
+  }
+  const script = fileURLToPath(import.meta.url);
+  const argv = ['-f', '-c', options.configPath, '-o', logFile, ...(options.dryRun ? ['--dry-run'] : [])];
+  const child = spawn(process.execPath, [script, ...argv], {
+    detached: true,
+    stdio: ['ignore', logDescriptor, logDescriptor, 'ipc'],
+    env: { ...process.env, CROISSANT2BAN_DETACHED: '1' },
+  });
+  closeSync(logDescriptor);
+  const outcome = await new Promise<'ready' | number>((resolve) => {
+    const timer = setTimeout(() => resolve(ExitCode.failure), READY_TIMEOUT_MS);
+    child.once('message', () => {
+      clearTimeout(timer);
+      resolve('ready');
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code ?? ExitCode.failure);
+    });
+  });
+  if (outcome !== 'ready') {
+    process.stderr.write(`croissant2ban: the helper did not start (status ${outcome}); see ${logFile}\n`);
+    return typeof outcome === 'number' && outcome !== 0 ? outcome : ExitCode.failure;
+  }
+  try {
+    mkdirSync(dirname(pidFile), { recursive: true });
+    writeFileSync(pidFile, `${child.pid}\n`, { mode: 0o644 });
+  } catch (error) {
+    process.stderr.write(`croissant2ban: running as pid ${child.pid}, but the pid file ${pidFile} could not be written: ${(error as Error).message}\n`);
+  }
+  child.disconnect();
+  child.unref();
+  process.stdout.write(`croissant2ban: started (pid ${child.pid}); log: ${logFile}\n`);
+  return ExitCode.ok;
+}
+
+/** One running configuration: its store, firewall and pipeline. */
+interface Running {
+  readonly config: Config;
+  readonly store: Store;
+  readonly pipeline: Pipeline;
+}
+
+async function startRunning(config: Config, options: Options, logger: Logger, store?: Store): Promise<Running> {
+  const firewall = createFirewall(config, {
+    dryRun: options.dryRun,
+    say: (message, fields) => logger.info(message, { ...fields, action: 'dry-run' }),
+  });
+  const database = store ?? new Store(config.general.dbPath);
+  const pipeline = createPipeline({ config, store: database, firewall, logger });
   await pipeline.start();
+  return { config, store: database, pipeline };
+}
+
+async function runForeground(options: Options, config: Config): Promise<number> {
+  const output = options.output !== undefined ? createWriteStream(options.output, { flags: 'a', mode: 0o640 }) : process.stderr;
+  // The level can change on reload: the logger's threshold follows the running config.
+  let level = config.general.logLevel;
+  const logger = createLogger({ level: () => level, write: (line) => output.write(line) });
+
+  let running: Running;
+  try {
+    running = await startRunning(config, options, logger);
+  } catch (error) {
+    logger.error('cannot start', { error: error instanceof Error ? error.message : String(error) });
+    return ExitCode.failure;
+  }
+  process.send?.({ ready: true });
+
+  // Reloads and the stop run one at a time, in the order the signals came.
+  let queue: Promise<void> = Promise.resolve();
+  const reload = async () => {
+    let next: Config;
+    try {
+      next = loadConfig(options.configPath);
+    } catch (error) {
+      logger.error('new configuration refused; the running one stays', { error: error instanceof Error ? error.message : String(error) });
+      return;
+    }
+    await running.pipeline.stop();
+    const keepStore = next.general.dbPath === running.config.general.dbPath;
+    if (!keepStore) running.store.close();
+    level = next.general.logLevel;
+    try {
+      running = await startRunning(next, options, logger, keepStore ? running.store : undefined);
+      logger.info('configuration reloaded', { file: options.configPath });
+    } catch (error) {
+      logger.error('the new configuration failed to start; back to the running one', { error: error instanceof Error ? error.message : String(error) });
+      level = running.config.general.logLevel;
+      running = await startRunning(running.config, options, logger, keepStore ? running.store : undefined);
+    }
+  };
+  process.on('SIGHUP', () => {
+    queue = queue.then(reload, reload);
+  });
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -83,10 +204,26 @@ async function main(): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  await pipeline.stop();
-  store.close();
+  await queue;
+  await running.pipeline.stop();
+  running.store.close();
+  if (process.env.CROISSANT2BAN_DETACHED === '1' && runningPid(running.config.general.pidFile) === process.pid) {
+    try {
+      unlinkSync(running.config.general.pidFile);
+    } catch {
+      // Already gone: nothing to clean.
+    }
+  }
   logger.info('stopped');
   return ExitCode.ok;
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  if (typeof options === 'number') return options;
+  const config = readConfig(options.configPath);
+  if (typeof config === 'number') return config;
+  return options.foreground ? runForeground(options, config) : detach(options, config);
 }
 
 main().then(

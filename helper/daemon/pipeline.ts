@@ -9,7 +9,7 @@ import { Gate, configuredWhitelist, localInterfaceAddresses, type LabelledNetwor
 import type { BlockRequest, FirewallBackend } from '../firewall/backend.js';
 import { createFileSource, type Source, type SourceWarning } from '../sources/file-source.js';
 import { createJournalSource } from '../sources/journal-source.js';
-import type { PositionStore } from '../sources/positions.js';
+import type { FilePosition, PositionStore } from '../sources/positions.js';
 import type { EventRecord, Store } from '../store/store.js';
 import type { Logger } from './log.js';
 
@@ -112,6 +112,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   }
   let pendingEvents: EventRecord[] = [];
   let pendingBans: PendingBan[] = [];
+  /** Read positions wait for the events and bans of their lines: saved in the same transaction. */
+  let pendingPositions = new Map<string, FilePosition>();
   let scheduled = false;
   /** Every apply runs after the one before it: settle() awaits the tail. */
   let applying: Promise<void> = Promise.resolve();
@@ -124,13 +126,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const apply = async (): Promise<void> => {
     const events = pendingEvents;
     const bans = pendingBans;
+    const positions = [...pendingPositions.values()];
     pendingEvents = [];
     pendingBans = [];
-    try {
-      store.addEvents(events);
-    } catch (error) {
-      logger.error('could not record events in the database', { count: events.length, error: String(error) });
-    }
+    pendingPositions = new Map();
     const current = now();
     const due: PendingBan[] = [];
     for (const pending of bans) {
@@ -141,28 +140,37 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         due.push(pending);
       }
     }
-    if (due.length === 0) return;
     const requests: BlockRequest[] = due.map(({ decision, expiresAt }) => ({
       address: decision.address,
       family: parseAddress(decision.address)!.family,
       seconds: expiresAt === null ? 0 : Math.ceil((expiresAt - current) / 1000),
     }));
-    // The database holds what is decided; the firewall is made to match it, now or by the repair loop.
-    const { failed } = store.addBans(
-      due.map(({ decision, expiresAt }, index) => ({
-        address: decision.address,
-        family: requests[index]!.family,
-        service: decision.service,
-        reason: `${decision.failures} failures (${decision.pattern})`,
-        source: 'detector',
-        failures: decision.failures,
-        bannedAt: current,
-        expiresAt,
-      })),
-    );
-    for (const { ban, error } of failed) {
-      logger.error('ban not recorded in the database; applied all the same', { service: ban.service, address: ban.address, error: error.message });
+    // The database holds what is decided, with the read positions past the lines that decided it;
+    // the firewall is made to match it, now or by the repair loop.
+    try {
+      const { failed } = store.commitBatch({
+        events,
+        bans: due.map(({ decision, expiresAt }, index) => ({
+          address: decision.address,
+          family: requests[index]!.family,
+          service: decision.service,
+          reason: `${decision.failures} failures (${decision.pattern})`,
+          source: 'detector',
+          failures: decision.failures,
+          bannedAt: current,
+          expiresAt,
+        })),
+        positions,
+        now: current,
+      });
+      for (const { ban, error } of failed) {
+        logger.error('ban not recorded in the database; applied all the same', { service: ban.service, address: ban.address, error: error.message });
+      }
+    } catch (error) {
+      // A full disk, say: the bans still go to the firewall; the lines will be read again after a restart.
+      logger.error('could not record in the database', { events: events.length, bans: due.length, error: String(error) });
     }
+    if (requests.length === 0) return;
     try {
       await firewall.block(requests);
     } catch (error) {
@@ -317,11 +325,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const positions: PositionStore = {
     load: (path) => store.loadPosition(path),
     save: (position) => {
-      try {
-        store.savePosition(position);
-      } catch (error) {
-        logger.error('could not save the read position', { origin: position.path, error: String(error) });
-      }
+      pendingPositions.set(position.path, position);
+      schedule();
     },
   };
   // One source per distinct file (or journal unit set), fanned out to every service that reads it:

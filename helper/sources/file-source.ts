@@ -468,8 +468,10 @@ class FileFollower implements FileSource {
         const { bytesRead } = await file.handle.read(this.buffer, 0, this.buffer.length, file.readOffset);
         if (bytesRead === 0) break;
         file.readOffset += bytesRead;
-        file.splitter.push(this.buffer.subarray(0, bytesRead));
+        // Hashed before the lines go out: between delivering lines and asking to save the position
+        // past them there must be no await, or the pipeline could commit one without the other.
         if (file.firstLineHash === '') file.firstLineHash = await hashFirstLine(file.handle);
+        file.splitter.push(this.buffer.subarray(0, bytesRead));
         if (file.drainUntil === null) this.savePosition(file);
         budget -= bytesRead;
         if (budget <= 0) {

@@ -246,6 +246,25 @@ export class Store {
     return this.statements.endBan.run({ address, reason, time }).changes > 0;
   }
 
+  /**
+   * Records what a batch of lines produced together with the read positions just past those lines,
+   * in one transaction: after a crash either all of it is there or none is (and the lines are read
+   * again), so no line is lost or counted twice.
+   */
+  commitBatch(batch: {
+    readonly events: readonly EventRecord[];
+    readonly bans: readonly NewBan[];
+    readonly positions: readonly StoredPosition[];
+    readonly now: number;
+  }): { added: BanRecord[]; failed: { ban: NewBan; error: Error }[] } {
+    return this.database.transaction(() => {
+      this.addEvents(batch.events);
+      const result = this.addBans(batch.bans);
+      for (const position of batch.positions) this.savePosition(position, batch.now);
+      return result;
+    })();
+  }
+
   /** Ends every active ban (c2b flush); returns how many. */
   endAllBans(reason: string, time: number): number {
     return this.statements.endAllBans.run({ reason, time }).changes;
