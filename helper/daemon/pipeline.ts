@@ -62,7 +62,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   // --- active bans mirrored in memory: failures of banned addresses are not counted again --------
   const bannedUntil = new Map<string, number>();
-  for (const ban of store.activeBans()) bannedUntil.set(ban.address, ban.expiresAt ?? Infinity);
+  for (const ban of store.activeBanEnds()) bannedUntil.set(ban.address, ban.expiresAt ?? Infinity);
 
   const detector = new Detector({
     policyFor: (name) => policies.get(name)!,
@@ -239,7 +239,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const current = now();
     const kernel = new Map((await firewall.list()).map((entry) => [entry.address, entry]));
     const missing: BlockRequest[] = [];
-    for (const ban of store.activeBans()) {
+    for (const ban of store.activeBanEnds()) {
       if (kernel.delete(ban.address)) continue;
       missing.push({ address: ban.address, family: ban.family, seconds: ban.expiresAt === null ? 0 : Math.ceil((ban.expiresAt - current) / 1000) });
     }

@@ -18,8 +18,8 @@ const CHANNEL_TIMEOUT_MS = 10_000;
  * measured, a line costs 0.3 ms after 2,000 lines but 3.7 ms after 45,000. So a channel retires
  * after this many lines (or bytes) and a fresh one takes over.
  */
-const CHANNEL_LINE_LIMIT = 500;
-const CHANNEL_BYTE_LIMIT = 4 << 20;
+const CHANNEL_LINES_BEFORE_RENEWAL = 500;
+const CHANNEL_BYTES_BEFORE_RENEWAL = 4 << 20;
 
 /** How a command line reads in an error: the argv, then the batch as nft would take it on one line. */
 export function describeCommand(argv: readonly string[], input?: string): string {
@@ -78,6 +78,16 @@ export function runNft(
     });
     child.stdin!.end(options.input ?? '');
   });
+}
+
+/** Runs nft with -j and parses its output; output that is not JSON is a FirewallError too. */
+export async function runNftJson(prefix: readonly string[], args: readonly string[]): Promise<unknown> {
+  const output = await runNft(prefix, ['-j', ...args]);
+  try {
+    return JSON.parse(output) as unknown;
+  } catch (error) {
+    throw new FirewallError(describeCommand([...prefix, '-j', ...args]), `output is not JSON (${(error as Error).message}): ${output.slice(0, 200)}`, null);
+  }
 }
 
 /** The channel's process went away (or stopped answering): the line's outcome is unknown. */
@@ -153,7 +163,7 @@ export class NftChannel {
 
   /** True once the channel carried enough lines that a fresh process would answer faster. */
   get worn(): boolean {
-    return this.counter >= CHANNEL_LINE_LIMIT || this.bytes >= CHANNEL_BYTE_LIMIT;
+    return this.counter >= CHANNEL_LINES_BEFORE_RENEWAL || this.bytes >= CHANNEL_BYTES_BEFORE_RENEWAL;
   }
 
   /**

@@ -1,4 +1,5 @@
-// npm run bench: measures detection speed and memory side by side with fail2ban-regex, sshguard's parser and grep.
+// npm run bench: detection speed and memory side by side with fail2ban-regex, sshguard's parser and grep,
+// then enforcement (ban latency against sshguard, restore, burst; see enforcement.ts).
 //
 // Every tool reads the same generated 1,000,000-line auth.log in the same run; results are ratios,
 // because the machines are shared and absolute numbers drift. Nothing here passes or fails.
@@ -6,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repositoryRoot, temporaryDirectory } from '../support/paths.js';
+import { benchEnforcement } from './enforcement.js';
 import { generateAuthLog } from './generate-auth-log.js';
 
 interface Measurement {
@@ -93,3 +95,4 @@ async function main(): Promise<void> {
 }
 
 await main();
+await benchEnforcement();
