@@ -36,8 +36,9 @@ function reportFirewallError(io: CliIo, command: string, error: unknown): number
 }
 
 export const init: Command = async (argv, io) => {
-  const config = loadConfig(options(argv).config);
+  const values = options(argv);
   if (!requireRoot(io, 'init')) return ExitCode.notAuthorized;
+  const config = loadConfig(values.config);
   const firewall = firewallFor(config, io);
   try {
     await firewall.init();
@@ -62,12 +63,12 @@ export const init: Command = async (argv, io) => {
 
 export const flush: Command = async (argv, io) => {
   const values = options(argv, { yes: { type: 'boolean', default: false } });
-  const config = loadConfig(values.config);
   if (!values.yes) {
     io.stderr.write('c2b flush: removes every ban from the firewall and the database; say --yes to do it\n');
     return ExitCode.usage;
   }
   if (!requireRoot(io, 'flush')) return ExitCode.notAuthorized;
+  const config = loadConfig(values.config);
   const firewall = firewallFor(config, io);
   try {
     await firewall.flush();
