@@ -5,14 +5,12 @@
 // Nothing passes or fails; the numbers go to stdout. Run: node --import tsx test/bench/ban-latency.ts
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
+import { defaultConfig } from '../../helper/config/load.js';
 import type { Config } from '../../helper/config/types.js';
 import { createNftablesBackend } from '../../helper/firewall/nftables.js';
 import { createNetworkNamespace, type NetworkNamespace } from '../support/namespace.js';
 
-const NAMES: Config['nftables'] = {
-  tableName: 'croissant2ban', chainName: 'input', forwardChainName: 'forward', setV4: 'blocked_v4', setV6: 'blocked_v6',
-  allowSetV4: 'allow_v4', allowSetV6: 'allow_v6', priority: -100, forward: true,
-};
+const NAMES: Config['nftables'] = defaultConfig().nftables;
 
 export interface LatencySummary {
   readonly mode: string;

@@ -5,6 +5,7 @@ import { appendFileSync, chmodSync, mkdirSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { defaultConfig } from '../../../helper/config/load.js';
 import type { Config } from '../../../helper/config/types.js';
 import { createNftablesBackend } from '../../../helper/firewall/nftables.js';
 import { createNetworkNamespace, type NetworkNamespace } from '../../support/namespace.js';
@@ -14,17 +15,7 @@ import { waitFor } from '../../support/wait.js';
 
 const [node, ...daemonArguments] = helperCommand('daemon/main');
 
-const names: Config['nftables'] = {
-  tableName: 'croissant2ban',
-  chainName: 'input',
-  forwardChainName: 'forward',
-  setV4: 'blocked_v4',
-  setV6: 'blocked_v6',
-  allowSetV4: 'allow_v4',
-  allowSetV6: 'allow_v6',
-  priority: -100,
-  forward: true,
-};
+const names: Config['nftables'] = defaultConfig().nftables;
 
 let namespace: NetworkNamespace;
 before(async () => {

@@ -1,23 +1,14 @@
 // The iptables/ipset backend against real ipset and iptables, inside namespaces of the test's own.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { defaultConfig } from '../../../helper/config/load.js';
 import type { Config } from '../../../helper/config/types.js';
 import { parseNetwork } from '../../../helper/core/address.js';
 import { FirewallError } from '../../../helper/firewall/backend.js';
 import { createIptablesBackend } from '../../../helper/firewall/iptables.js';
 import { createNetworkNamespace, createTwoHosts, type NetworkNamespace } from '../../support/namespace.js';
 
-const names: Config['nftables'] = {
-  tableName: 'croissant2ban',
-  chainName: 'input',
-  forwardChainName: 'forward',
-  setV4: 'blocked_v4',
-  setV6: 'blocked_v6',
-  allowSetV4: 'allow_v4',
-  allowSetV6: 'allow_v6',
-  priority: -100,
-  forward: true,
-};
+const names: Config['nftables'] = defaultConfig().nftables;
 
 function backendIn(namespace: NetworkNamespace, overrides: Partial<Config['nftables']> = {}) {
   return createIptablesBackend({

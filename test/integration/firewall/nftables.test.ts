@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { defaultConfig } from '../../../helper/config/load.js';
 import type { Config } from '../../../helper/config/types.js';
 import { parseNetwork, type Network } from '../../../helper/core/address.js';
 import { FirewallError, type FirewallBackend } from '../../../helper/firewall/backend.js';
@@ -11,17 +12,7 @@ import { createNftablesBackend, type NftablesBackendOptions } from '../../../hel
 import { createNetworkNamespace, createTwoHosts, type NetworkNamespace } from '../../support/namespace.js';
 import { waitFor } from '../../support/wait.js';
 
-const NAMES: Config['nftables'] = {
-  tableName: 'croissant2ban',
-  chainName: 'input',
-  forwardChainName: 'forward',
-  setV4: 'blocked_v4',
-  setV6: 'blocked_v6',
-  allowSetV4: 'allow_v4',
-  allowSetV6: 'allow_v6',
-  priority: -100,
-  forward: true,
-};
+const NAMES: Config['nftables'] = defaultConfig().nftables;
 
 type JsonItem = Record<string, Record<string, unknown>>;
 
