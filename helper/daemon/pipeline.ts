@@ -12,6 +12,7 @@ import { createJournalSource } from '../sources/journal-source.js';
 import type { FilePosition, PositionStore } from '../sources/positions.js';
 import type { EventRecord, Store } from '../store/store.js';
 import type { Logger } from './log.js';
+import { createOperations, type Operations } from './operations.js';
 
 export interface PipelineOptions {
   readonly config: Config;
@@ -30,6 +31,8 @@ export interface Pipeline {
   /** Resolves once every decision taken so far is in the firewall and the store. */
   settle(): Promise<void>;
   readonly detection: Detection;
+  /** What an admin can ask of the running helper (the D-Bus adapter calls these). */
+  readonly operations: Operations;
 }
 
 /** How often expired bans are closed in the database and the host's addresses re-read. */
@@ -387,9 +390,26 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     detection.sweep(now());
   };
 
+  const operations = createOperations({
+    store,
+    firewall,
+    logger,
+    now,
+    gateCheck: (address) => gate.check(address),
+    databaseWhitelist,
+    refreshWhitelist: async () => {
+      gate.setDatabaseNetworks(databaseNetworks());
+      await firewall.allow(whitelistNetworks());
+    },
+    bannedUntil,
+    forgetFailures: (address) => detector.forget(address),
+    repair,
+  });
+
   return {
     detection,
     accept,
+    operations,
     async start() {
       houseKeep();
       try {
