@@ -1,4 +1,4 @@
-// Human output of the CLI: aligned tables, short durations, timestamps; colour only on a terminal.
+// Human output of the CLI: aligned tables, short durations, timestamps.
 
 /** "45s", "10m", "1h30m", "2d", or "permanent" for 0. */
 export function formatDuration(seconds: number): string {
@@ -39,18 +39,4 @@ export function formatTable(rows: readonly (readonly string[])[], options: { ind
   return rows
     .map((row) => (options.indent ?? '') + row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]!))).join('  '))
     .join('\n');
-}
-
-export interface Painter {
-  bold(text: string): string;
-  red(text: string): string;
-  green(text: string): string;
-  dim(text: string): string;
-}
-
-/** ANSI colours when the stream is a terminal and NO_COLOR is unset; plain text otherwise. */
-export function painterFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): Painter {
-  const enabled = stream.isTTY === true && env.NO_COLOR === undefined && env.TERM !== 'dumb';
-  const wrap = (code: string) => (text: string) => (enabled ? `\u001b[${code}m${text}\u001b[0m` : text);
-  return { bold: wrap('1'), red: wrap('31'), green: wrap('32'), dim: wrap('2') };
 }
