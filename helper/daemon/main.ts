@@ -12,8 +12,13 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { createFirewall } from '../firewall/index.js';
 import { Store } from '../store/store.js';
+import { BusConnection, systemBusAddress } from '../client/bus.js';
+import { createAuthorizer } from '../dbus/authorization.js';
+import { createDbusService, type DbusService } from '../dbus/service.js';
+import { createApi, type Running } from './api.js';
 import { createLogger, type Logger } from './log.js';
-import { createPipeline, type Pipeline } from './pipeline.js';
+import { createPipeline, type PipelineObserver } from './pipeline.js';
+import { VERSION } from './version.js';
 
 export const DEFAULT_LOG_FILE = '/var/log/croissant2ban/croissant2ban.log';
 /** How long the detaching parent waits for the helper to say it runs. */
@@ -136,22 +141,89 @@ async function detach(options: Options, config: Config): Promise<number> {
   return ExitCode.ok;
 }
 
-/** One running configuration: its store, firewall and pipeline. */
-interface Running {
-  readonly config: Config;
-  readonly store: Store;
-  readonly pipeline: Pipeline;
-}
+/** How long to wait before trying the bus again when it is not there (or went away). */
+const BUS_RETRY_MS = 30_000;
 
-async function startRunning(config: Config, options: Options, logger: Logger, store?: Store): Promise<Running> {
+async function startRunning(config: Config, options: Options, logger: Logger, observer: PipelineObserver, store?: Store): Promise<Running & { firewallName: string }> {
   const firewall = createFirewall(config, {
     dryRun: options.dryRun,
     say: (message, fields) => logger.info(message, { ...fields, action: 'dry-run' }),
   });
   const database = store ?? new Store(config.general.dbPath);
-  const pipeline = createPipeline({ config, store: database, firewall, logger });
+  const pipeline = createPipeline({ config, store: database, firewall, logger, observer });
   await pipeline.start();
-  return { config, store: database, pipeline };
+  return { config, store: database, pipeline, firewallName: firewall.name };
+}
+
+/**
+ * The D-Bus API, kept up while the helper runs: detection never waits for the bus. When the bus is
+ * not there, or drops us, the helper goes on and tries again every BUS_RETRY_MS.
+ */
+function serveBus(options: {
+  readonly config: () => Config;
+  readonly api: ReturnType<typeof createApi>;
+  readonly logger: Logger;
+  readonly attach: (service: DbusService | null) => void;
+}): { stop(): Promise<void> } {
+  const { logger } = options;
+  let service: DbusService | null = null;
+  let connection: BusConnection | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+
+  const retry = () => {
+    if (stopped || timer !== null) return;
+    timer = setTimeout(() => {
+      timer = null;
+      void connect();
+    }, BUS_RETRY_MS);
+    timer.unref();
+  };
+
+  const connect = async () => {
+    const config = options.config();
+    const address = config.dbus.systemBus ? systemBusAddress() : process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
+    try {
+      connection = await BusConnection.connect(address);
+      const bus = connection;
+      const authorizer = createAuthorizer({
+        bus,
+        adminGroup: () => options.config().dbus.adminGroup,
+        onPolkitError: (error) => logger.error('polkit failed to answer; the call is refused', { error: error.message }),
+      });
+      const next = createDbusService({ bus, api: { ...options.api, status: () => ({ ...options.api.status(), authorization: authorizer.mode() }) }, authorizer, logger });
+      await next.start();
+      service = next;
+      options.attach(next);
+      bus.on('close', (error: Error | null) => {
+        if (service === next) {
+          service = null;
+          options.attach(null);
+        }
+        if (stopped) return;
+        logger.error('lost the D-Bus connection; the API is down, detection goes on', { error: error?.message ?? 'closed', retry_seconds: BUS_RETRY_MS / 1000 });
+        retry();
+      });
+      logger.info('D-Bus API ready', { bus: config.dbus.systemBus ? 'system' : 'session', name: 'org.croissant2ban.Daemon' });
+    } catch (error) {
+      connection?.close();
+      connection = null;
+      logger.error('the D-Bus API is not available; detection goes on', { error: error instanceof Error ? error.message : String(error), retry_seconds: BUS_RETRY_MS / 1000 });
+      retry();
+    }
+  };
+
+  if (options.config().dbus.enabled) void connect();
+  else logger.info('the D-Bus API is off in the configuration ([dbus] enabled = false)');
+
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      if (service) await service.stop().catch(() => undefined);
+      connection?.close();
+    },
+  };
 }
 
 async function runForeground(options: Options, config: Config): Promise<number> {
@@ -160,41 +232,70 @@ async function runForeground(options: Options, config: Config): Promise<number> 
   let level = config.general.logLevel;
   const logger = createLogger({ level: () => level, write: (line) => output.write(line) });
 
-  let running: Running;
+  // The pipeline is made before the bus is up (and again on reload): it tells a relay, which passes
+  // on to the D-Bus service whenever there is one.
+  let service: DbusService | null = null;
+  const relay: PipelineObserver = {
+    banAdded: (ban) => service?.observer.banAdded(ban),
+    banRemoved: (address, reason) => service?.observer.banRemoved(address, reason),
+    attack: (failure) => service?.observer.attack(failure),
+  };
+  const startedAt = Date.now();
+
+  let running: Running & { firewallName: string };
   try {
-    running = await startRunning(config, options, logger);
+    running = await startRunning(config, options, logger, relay);
   } catch (error) {
     logger.error('cannot start', { error: error instanceof Error ? error.message : String(error) });
     return ExitCode.failure;
   }
-  process.send?.({ ready: true });
 
-  // Reloads and the stop run one at a time, in the order the signals came.
+  // Reloads and the stop run one at a time, in the order they were asked for (SIGHUP or D-Bus).
   let queue: Promise<void> = Promise.resolve();
+  /** Rejects with the reason when the new configuration is refused (the running one stays). */
   const reload = async () => {
     let next: Config;
     try {
       next = loadConfig(options.configPath);
     } catch (error) {
       logger.error('new configuration refused; the running one stays', { error: error instanceof Error ? error.message : String(error) });
-      return;
+      throw error;
     }
     await running.pipeline.stop();
     const keepStore = next.general.dbPath === running.config.general.dbPath;
     if (!keepStore) running.store.close();
     level = next.general.logLevel;
     try {
-      running = await startRunning(next, options, logger, keepStore ? running.store : undefined);
+      running = await startRunning(next, options, logger, relay, keepStore ? running.store : undefined);
       logger.info('configuration reloaded', { file: options.configPath });
     } catch (error) {
       logger.error('the new configuration failed to start; back to the running one', { error: error instanceof Error ? error.message : String(error) });
       level = running.config.general.logLevel;
-      running = await startRunning(running.config, options, logger, keepStore ? running.store : undefined);
+      running = await startRunning(running.config, options, logger, relay, keepStore ? running.store : undefined);
+      throw error;
     }
   };
+  const queueReload = () => {
+    const done = queue.then(reload);
+    queue = done.catch(() => undefined);
+    return done;
+  };
   process.on('SIGHUP', () => {
-    queue = queue.then(reload, reload);
+    queueReload().catch(() => undefined);
   });
+
+  const api = createApi({
+    current: () => running,
+    reload: queueReload,
+    version: VERSION,
+    configPath: options.configPath,
+    dryRun: options.dryRun,
+    firewallBackend: () => running.firewallName,
+    startedAt,
+    authorization: () => 'unknown',
+  });
+  const bus = serveBus({ config: () => running.config, api, logger, attach: (next) => (service = next) });
+  process.send?.({ ready: true });
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -205,6 +306,7 @@ async function runForeground(options: Options, config: Config): Promise<number> 
     process.once('SIGINT', () => stop('SIGINT'));
   });
   await queue;
+  await bus.stop();
   await running.pipeline.stop();
   running.store.close();
   if (process.env.CROISSANT2BAN_DETACHED === '1' && runningPid(running.config.general.pidFile) === process.pid) {

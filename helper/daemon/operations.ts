@@ -6,6 +6,7 @@ import { networkContains, parseAddress, parseNetwork, type Network } from '../co
 import type { FirewallBackend } from '../firewall/backend.js';
 import type { BanRecord, Store } from '../store/store.js';
 import type { Logger } from './log.js';
+import type { PipelineObserver } from './pipeline.js';
 
 /** A refusal the caller should see by name (InvalidAddress, Whitelisted, NotFound, Failed). */
 export class OperationError extends Error {
@@ -34,6 +35,8 @@ export interface OperationContext {
   readonly forgetFailures: (address: string) => void;
   /** Starts the firewall repair loop after a failed change. */
   readonly repair: () => void;
+  /** Told of every ban added or lifted here. */
+  readonly observer: PipelineObserver;
 }
 
 export interface ManualBan {
@@ -89,6 +92,7 @@ export function createOperations(context: OperationContext): Operations {
     for (const { address: text } of addresses) {
       store.endBan(text, reason, now);
       context.bannedUntil.delete(text);
+      context.observer.banRemoved(text, reason);
     }
     if (addresses.length > 0) await changeFirewall('release', () => firewall.release(addresses));
   };
@@ -111,6 +115,7 @@ export function createOperations(context: OperationContext): Operations {
       context.bannedUntil.set(target.text, expiresAt ?? Infinity);
       context.forgetFailures(target.text);
       await changeFirewall('block', () => firewall.block([{ address: target.text, family: target.family, seconds: request.seconds }]));
+      context.observer.banAdded({ address: target.text, reason, source: 'manual', seconds: request.seconds });
       logger.info('banned by hand', { address: target.text, action: 'ban', seconds: request.seconds, uid: request.actorUid ?? undefined });
       return record;
     },
@@ -119,6 +124,8 @@ export function createOperations(context: OperationContext): Operations {
       const target = address(text);
       if (store.activeBan(target.text) === null) throw new OperationError('NotFound', `${target.text} is not banned`);
       await lift([{ address: target.text, family: target.family }], 'unbanned');
+      // An unbanned address starts from a clean slate: earlier failures do not ban it again at once.
+      context.forgetFailures(target.text);
       store.logActivity({ time: context.now(), actorUid, action: 'unban', target: target.text, detail: null });
       logger.info('unbanned by hand', { address: target.text, action: 'unban', uid: actorUid ?? undefined });
     },
@@ -160,6 +167,7 @@ export function createOperations(context: OperationContext): Operations {
       const count = store.endAllBans('flushed', now);
       context.bannedUntil.clear();
       await changeFirewall('flush', () => firewall.flush());
+      context.observer.banRemoved('*', 'flushed');
       store.logActivity({ time: now, actorUid, action: 'flush', target: null, detail: `${count} bans ended` });
       logger.info('flushed every ban', { action: 'flush', count, uid: actorUid ?? undefined });
       return count;

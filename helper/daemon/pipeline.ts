@@ -21,7 +21,19 @@ export interface PipelineOptions {
   readonly logger: Logger;
   /** Wall clock, epoch ms (injected for tests). */
   readonly now?: () => number;
+  /** Told of bans and attacks as they happen (the D-Bus signals); must not throw or block. */
+  readonly observer?: PipelineObserver;
 }
+
+/** What the pipeline tells the world (the D-Bus adapter turns these into signals). */
+export interface PipelineObserver {
+  banAdded(ban: { readonly address: string; readonly reason: string; readonly source: string; readonly seconds: number }): void;
+  /** `address` is "*" when every ban ended at once (a flush). */
+  banRemoved(address: string, reason: string): void;
+  attack(failure: EventRecord): void;
+}
+
+const SILENT: PipelineObserver = { banAdded() {}, banRemoved() {}, attack() {} };
 
 export interface Pipeline {
   start(): Promise<void>;
@@ -33,6 +45,12 @@ export interface Pipeline {
   readonly detection: Detection;
   /** What an admin can ask of the running helper (the D-Bus adapter calls these). */
   readonly operations: Operations;
+  /** Whether an address is banned now (the in-memory mirror: no database read). */
+  isBanned(address: string): boolean;
+  /** Active bans, from the in-memory mirror (expired ones may linger until the next housekeeping). */
+  readonly activeBanCount: number;
+  /** Failures seen since this pipeline started. */
+  readonly eventsProcessed: number;
 }
 
 /** How often expired bans are closed in the database and the host's addresses re-read. */
@@ -48,6 +66,8 @@ const EVENT_RETENTION_MS = 30 * 86_400_000;
 export function createPipeline(options: PipelineOptions): Pipeline {
   const { config, store, firewall, logger } = options;
   const now = options.now ?? Date.now;
+  const observer = options.observer ?? SILENT;
+  let eventsProcessed = 0;
   const services = config.services.filter((service) => service.enabled);
   const policies = new Map(services.map((service) => [service.name, service]));
 
@@ -181,6 +201,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       repair();
     }
     due.forEach(({ decision }, index) => {
+      observer.banAdded({ address: decision.address, reason: `${decision.failures} failures (${decision.pattern})`, source: 'detector', seconds: requests[index]!.seconds });
       logger.info('banned', {
         service: decision.service,
         address: decision.address,
@@ -222,6 +243,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (outcome.kind === 'failure') {
         const { failure } = outcome;
         pendingEvents.push({ ...failure });
+        eventsProcessed++;
+        observer.attack(failure);
         logger.debug('failure', { service: failure.service, address: failure.address, action: failure.eventType, pattern: failure.pattern });
         schedule();
       } else if (outcome.kind === 'ban') {
@@ -271,7 +294,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           expiresAt: entry.seconds === 0 ? null : current + entry.seconds * 1000,
         })),
       );
-      for (const ban of added) bannedUntil.set(ban.address, ban.expiresAt ?? Infinity);
+      for (const ban of added) {
+        bannedUntil.set(ban.address, ban.expiresAt ?? Infinity);
+        observer.banAdded({ address: ban.address, reason: ban.reason, source: ban.source, seconds: ban.expiresAt === null ? 0 : Math.ceil((ban.expiresAt - current) / 1000) });
+      }
       logger.warn('adopted blocks found in the firewall that the database did not know', { count: added.length, action: 'adopt' });
     }
   };
@@ -315,8 +341,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
    */
   const rebuildWindows = () => {
     const longestWindow = Math.max(0, ...services.map((service) => service.findTime)) * 1000;
-    for (const event of store.eventsSince(now() - longestWindow)) {
+    const since = now() - longestWindow;
+    // Failures from before an address's last ban started or ended (expired, unbanned, flushed)
+    // were already answered: they do not count again.
+    const settled = store.lastBanChanges(since);
+    for (const event of store.eventsSince(since)) {
       if (!policies.has(event.service) || bannedUntil.has(event.address)) continue;
+      if (event.time <= (settled.get(event.address) ?? -Infinity)) continue;
       const decision = detector.record(event);
       if (decision === null) continue;
       const reason = gate.check(decision.address);
@@ -375,7 +406,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     try {
       for (const ban of store.closeExpiredBans(now())) {
         // Unless the address was banned again since (its row is closed by that new ban).
-        if (bannedUntil.get(ban.address) === (ban.expiresAt ?? Infinity)) bannedUntil.delete(ban.address);
+        if (bannedUntil.get(ban.address) === (ban.expiresAt ?? Infinity)) {
+          bannedUntil.delete(ban.address);
+          observer.banRemoved(ban.address, 'expired');
+        }
         logger.info('ban expired', { service: ban.service ?? 'manual', address: ban.address, action: 'expire' });
       }
     } catch (error) {
@@ -404,12 +438,20 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     bannedUntil,
     forgetFailures: (address) => detector.forget(address),
     repair,
+    observer,
   });
 
   return {
     detection,
     accept,
     operations,
+    isBanned: (address) => (bannedUntil.get(address) ?? -Infinity) > now(),
+    get activeBanCount() {
+      return bannedUntil.size;
+    },
+    get eventsProcessed() {
+      return eventsProcessed;
+    },
     async start() {
       houseKeep();
       try {

@@ -49,6 +49,22 @@ export interface ActivityRecord {
   readonly detail: string | null;
 }
 
+/** id, address, service, reason, source, failures, banned_at, expires_at (epoch ms, null = permanent). */
+export type ActiveBanRow = [number, string, string | null, string, string, number, number, number | null];
+
+export interface StoreStatistics {
+  readonly activeBans: number;
+  readonly permanentBans: number;
+  readonly bansTotal: number;
+  readonly bansRecent: number;
+  readonly eventsTotal: number;
+  readonly eventsRecent: number;
+  readonly attackersRecent: number;
+  readonly eventsByServiceRecent: Record<string, number>;
+  readonly activeBySource: Record<string, number>;
+  readonly activeByService: Record<string, number>;
+}
+
 /** The store keeps the sources' read positions (sources/positions.ts). */
 export type StoredPosition = FilePosition;
 
@@ -146,6 +162,31 @@ function prepareStatements(database: Database.Database) {
        WHERE ended_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?`,
     ),
     banCount: prepare('SELECT COUNT(*) AS count FROM bans WHERE address = ?'),
+    lastBanChanges: prepare(
+      `SELECT address, MAX(MAX(banned_at, COALESCE(ended_at, banned_at))) FROM bans
+       WHERE banned_at >= @since OR ended_at >= @since GROUP BY address`,
+    ).raw(),
+    activeBansPage: prepare(
+      `SELECT id, address, service, reason, source, failures, banned_at, expires_at FROM bans
+       WHERE ended_at IS NULL AND id > ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY id LIMIT ?`,
+    ).raw(),
+    activeCounts: prepare(
+      `SELECT COUNT(*) AS active, COUNT(*) FILTER (WHERE expires_at IS NULL) AS permanent FROM bans
+       WHERE ended_at IS NULL AND (expires_at IS NULL OR expires_at > ?)`,
+    ),
+    activeBySource: prepare(
+      `SELECT source AS key, COUNT(*) AS count FROM bans
+       WHERE ended_at IS NULL AND (expires_at IS NULL OR expires_at > ?) GROUP BY source`,
+    ),
+    activeByService: prepare(
+      `SELECT service AS key, COUNT(*) AS count FROM bans
+       WHERE ended_at IS NULL AND service IS NOT NULL AND (expires_at IS NULL OR expires_at > ?) GROUP BY service`,
+    ),
+    banTotals: prepare('SELECT COUNT(*) AS total, COUNT(*) FILTER (WHERE banned_at >= ?) AS recent FROM bans'),
+    eventTotals: prepare(
+      'SELECT (SELECT COUNT(*) FROM events) AS total, COUNT(*) AS recent, COUNT(DISTINCT address) AS attackers FROM events WHERE time >= ?',
+    ),
+    eventsByService: prepare('SELECT service AS key, COUNT(*) AS count FROM events WHERE time >= ? GROUP BY service'),
     insertEvent: prepare(
       `INSERT INTO events (time, service, address, event_type, pattern)
        VALUES (@time, @service, @address, @eventType, @pattern)`,
@@ -286,6 +327,39 @@ export class Store {
       this.statements.closeExpired.run(now);
       return expired;
     })();
+  }
+
+  /**
+   * Active bans with an id above `afterId`, in id order, at most `limit`: GetBans reads 100,000 bans
+   * in pages so that detection runs between them. Rows are arrays, in the order of the SELECT.
+   */
+  activeBansPage(afterId: number, limit: number, now: number): ActiveBanRow[] {
+    return this.statements.activeBansPage.all(afterId, now, limit) as ActiveBanRow[];
+  }
+
+  /** Counts for GetStats and GetServices, as of `now`, with "recent" meaning at or after `since`. */
+  statistics(now: number, since: number): StoreStatistics {
+    const counts = (rows: unknown[]) => Object.fromEntries((rows as { key: string; count: number }[]).map((row) => [row.key, row.count]));
+    const active = this.statements.activeCounts.get(now) as { active: number; permanent: number };
+    const bans = this.statements.banTotals.get(since) as { total: number; recent: number };
+    const events = this.statements.eventTotals.get(since) as { total: number; recent: number; attackers: number };
+    return {
+      activeBans: active.active,
+      permanentBans: active.permanent,
+      bansTotal: bans.total,
+      bansRecent: bans.recent,
+      eventsTotal: events.total,
+      eventsRecent: events.recent,
+      attackersRecent: events.attackers,
+      eventsByServiceRecent: counts(this.statements.eventsByService.all(since)),
+      activeBySource: counts(this.statements.activeBySource.all(now)),
+      activeByService: counts(this.statements.activeByService.all(now)),
+    };
+  }
+
+  /** Address -> the latest time (epoch ms) one of its bans started or ended, for bans touching [since, now]. */
+  lastBanChanges(since: number): Map<string, number> {
+    return new Map(this.statements.lastBanChanges.all({ since }) as [string, number][]);
   }
 
   /** How many bans an address ever had (active and ended): the repeat-offender count. */

@@ -1,5 +1,6 @@
 // The ordered list of schema migrations; append a new numbered file here, never edit an old one.
 import * as initial from './0001-initial.js';
+import * as activeBansById from './0002-active-bans-by-id.js';
 
 export interface Migration {
   readonly version: number;
@@ -7,4 +8,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const migrations: readonly Migration[] = [initial];
+export const migrations: readonly Migration[] = [initial, activeBansById];
