@@ -11,7 +11,44 @@ interface CommandEntry {
   readonly summary: string;
 }
 
+const admin = async () => import('./commands/admin.js');
+const control = async () => import('./commands/service-control.js');
+
 const commands: Record<string, CommandEntry> = {
+  start: {
+    load: async () => (await control()).start,
+    usage: 'c2b start [-f] [-c <config>]',
+    summary: 'start the helper (through systemd when it manages it; -f: in this terminal)',
+  },
+  stop: { load: async () => (await control()).stop, usage: 'c2b stop [-c <config>]', summary: 'stop the helper (bans stay in the firewall until they expire)' },
+  status: { load: async () => (await admin()).status, usage: 'c2b status [-j]', summary: 'whether the helper runs, for how long, with which services' },
+  ban: {
+    load: async () => (await admin()).ban,
+    usage: 'c2b ban <ip> [-d <seconds>] [-r <reason>]',
+    summary: 'ban an address (default 3600 s; -d 0 = permanent)',
+  },
+  unban: { load: async () => (await admin()).unban, usage: 'c2b unban <ip>', summary: 'lift the ban of an address' },
+  list: { load: async () => (await admin()).list, usage: 'c2b list [-f table|json|simple]', summary: 'active bans' },
+  banned: { load: async () => (await admin()).banned, usage: 'c2b banned', summary: 'banned addresses, one per line' },
+  intel: { load: async () => (await admin()).intel, usage: 'c2b intel <ip> [-r] [-j]', summary: 'what is known about an address (-r: gather again)' },
+  whitelist: {
+    load: async () => (await admin()).whitelist,
+    usage: 'c2b whitelist add <ip|cidr> [-c <comment>] | rm <ip|cidr> | list [-j]',
+    summary: 'addresses that are never banned (adding one lifts its bans)',
+  },
+  logs: { load: async () => (await admin()).logs, usage: 'c2b logs [-l <limit>] [-a] [-j]', summary: 'recent failed attempts (-a: the admin activity log)' },
+  stats: { load: async () => (await admin()).stats, usage: 'c2b stats [-j]', summary: 'counts of bans and failures' },
+  services: { load: async () => (await admin()).services, usage: 'c2b services [-j]', summary: 'configured services and what they read' },
+  flush: {
+    load: async () => (await admin()).flush,
+    usage: 'c2b flush --yes [-c <config>]',
+    summary: 'end every ban (through the helper; as root directly when it is not running)',
+  },
+  init: {
+    load: async () => (await import('./commands/firewall-admin.js')).init,
+    usage: 'c2b init [-c <config>]',
+    summary: 'create the firewall table and sets (root; idempotent)',
+  },
   'test-filter': {
     load: async () => (await import('./commands/test-filter.js')).testFilter,
     usage: 'c2b test-filter <filter|regex> <logfile> [--json] [--top N] [--missed N]',
@@ -21,16 +58,6 @@ const commands: Record<string, CommandEntry> = {
     load: async () => (await import('./commands/replay.js')).replay,
     usage: 'c2b replay <logfile> --service <name> [--config <file>] [--json]',
     summary: 'replay a log file through filters, gate and detector and print who would be banned',
-  },
-  init: {
-    load: async () => (await import('./commands/firewall-admin.js')).init,
-    usage: 'c2b init [-c <config>]',
-    summary: 'create the firewall table and sets (root; idempotent)',
-  },
-  flush: {
-    load: async () => (await import('./commands/firewall-admin.js')).flush,
-    usage: 'c2b flush --yes [-c <config>]',
-    summary: 'remove every ban from the firewall and the database (root)',
   },
   'gen-config': {
     load: async () => (await import('./commands/gen-config.js')).genConfig,
@@ -42,7 +69,15 @@ const commands: Record<string, CommandEntry> = {
 function helpText(): string {
   const width = Math.max(...Object.values(commands).map((entry) => entry.usage.length));
   const lines = Object.values(commands).map((entry) => `  ${entry.usage.padEnd(width)}  ${entry.summary}`);
-  return ['usage: c2b <command> [options]', '', 'Commands:', ...lines, '', 'c2b help <command> shows one command.'].join('\n');
+  return [
+    'usage: c2b <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'c2b help <command> shows one command.',
+    'Exit status: 0 ok, 1 failure, 2 usage, 69 helper unreachable, 77 not authorised, 78 bad configuration.',
+  ].join('\n');
 }
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {

@@ -40,3 +40,17 @@ export function formatTable(rows: readonly (readonly string[])[], options: { ind
     .map((row) => (options.indent ?? '') + row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]!))).join('  '))
     .join('\n');
 }
+
+/** "in 9m", "3h ago", "now": a moment relative to `now` (both epoch seconds). */
+export function formatRelative(epochSeconds: number, nowSeconds: number): string {
+  const delta = epochSeconds - nowSeconds;
+  if (Math.abs(delta) < 1) return 'now';
+  return delta > 0 ? `in ${formatDuration(delta)}` : `${formatDuration(-delta)} ago`;
+}
+
+/** ANSI colour when the stream is a terminal and NO_COLOR is not set; plain text otherwise. */
+export function painter(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): (colour: 'red' | 'green' | 'yellow' | 'dim' | 'bold', text: string) => string {
+  const codes = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1 } as const;
+  const enabled = Boolean(stream.isTTY) && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+  return (colour, text) => (enabled ? `\u001b[${codes[colour]}m${text}\u001b[0m` : text);
+}

@@ -1,4 +1,4 @@
-// c2b init and c2b flush: the two firewall operations an admin runs as root without the helper's API.
+// c2b init, and c2b flush when the helper is not running: firewall operations an admin runs as root without the helper's API.
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_PATH } from '../../config/defaults.js';
 import { loadConfig } from '../../config/load.js';
@@ -61,7 +61,8 @@ export const init: Command = async (argv, io) => {
   return ExitCode.ok;
 };
 
-export const flush: Command = async (argv, io) => {
+/** c2b flush when the helper is not running: the firewall and the database, directly (root). */
+export const flushOffline: Command = async (argv, io) => {
   const values = options(argv, { yes: { type: 'boolean', default: false } });
   if (!values.yes) {
     io.stderr.write('c2b flush: removes every ban from the firewall and the database; say --yes to do it\n');
