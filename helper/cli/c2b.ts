@@ -21,6 +21,11 @@ const commands: Record<string, CommandEntry> = {
     summary: 'start the helper (through systemd when it manages it; -f: in this terminal)',
   },
   stop: { load: async () => (await control()).stop, usage: 'c2b stop [-c <config>]', summary: 'stop the helper (bans stay in the firewall until they expire)' },
+  reload: {
+    load: async () => (await admin()).reload,
+    usage: 'c2b reload',
+    summary: 'read the configuration again (a bad one is refused and the running one stays)',
+  },
   status: { load: async () => (await admin()).status, usage: 'c2b status [-j]', summary: 'whether the helper runs, for how long, with which services' },
   ban: {
     load: async () => (await admin()).ban,

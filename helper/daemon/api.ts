@@ -115,7 +115,7 @@ export function createApi(host: ApiHost): Api {
           reason,
           source,
           banned_at: seconds(bannedAt),
-          expires_at: expiresAt === null ? 0 : Math.ceil(expiresAt / 1000),
+          expires_at: expiresAt === null ? 0 : seconds(expiresAt),
           failures,
         }));
         if (rows.length < pageSize) return;

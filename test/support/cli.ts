@@ -21,15 +21,15 @@ function capture(): { stream: Writable & { isTTY?: boolean }; text: () => string
 }
 
 /** A CliIo whose output is kept in memory, for running one command module directly. */
-export function captureIo(cwd = process.cwd()): { io: CliIo; stdout: () => string; stderr: () => string } {
+export function captureIo(cwd = process.cwd(), env: NodeJS.ProcessEnv = {}): { io: CliIo; stdout: () => string; stderr: () => string } {
   const stdout = capture();
   const stderr = capture();
-  return { io: { stdout: stdout.stream, stderr: stderr.stream, env: {}, cwd }, stdout: stdout.text, stderr: stderr.text };
+  return { io: { stdout: stdout.stream, stderr: stderr.stream, env, cwd }, stdout: stdout.text, stderr: stderr.text };
 }
 
 /** Runs `c2b <argv>` through the dispatcher, as the c2b binary would. */
-export async function runCli(argv: readonly string[], options: { cwd?: string } = {}): Promise<CliResult> {
-  const { io, stdout, stderr } = captureIo(options.cwd);
+export async function runCli(argv: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  const { io, stdout, stderr } = captureIo(options.cwd, options.env);
   const status = await main(argv, io);
   return { status, stdout: stdout(), stderr: stderr() };
 }

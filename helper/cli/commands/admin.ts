@@ -276,3 +276,12 @@ export const flush: Command = async (argv, io) => {
     },
   );
 };
+
+export const reload: Command = async (argv, io) => {
+  positional(argv, {}, 0);
+  return withHelper(io, 'reload', async (client) => {
+    await client.reload();
+    io.stdout.write('configuration reloaded\n');
+    return ExitCode.ok;
+  });
+};

@@ -1,0 +1,204 @@
+// The D-Bus API end to end: a private system-type dbus-daemon with the shipped policy, the helper
+// in its own network namespace with real nftables, and the typed client and the CLI as callers.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { BusConnection } from '../../../helper/client/bus.js';
+import type { DaemonClient } from '../../../helper/client/index.js';
+import { introspectionXml } from '../../../helper/dbus/service.js';
+import { BUS_NAME, INTERFACE, interfaceXml, OBJECT_PATH, type PropertyValues, type SignalArguments } from '../../../helper/protocol/index.js';
+import { runCli } from '../../support/cli.js';
+import { startHelperWithBus, type RunningHelper } from '../../support/helper-with-bus.js';
+import { repositoryRoot } from '../../support/paths.js';
+import { sshFailures } from '../../support/syslog.js';
+import { waitFor } from '../../support/wait.js';
+
+let helper: RunningHelper;
+let client: DaemonClient;
+
+before(async () => {
+  helper = await startHelperWithBus({ maxFailures: 3 });
+  client = await helper.client();
+});
+after(async () => {
+  await helper?.dispose();
+});
+
+function collect<Name extends keyof SignalArguments>(name: Name): SignalArguments[Name][] {
+  const seen: SignalArguments[Name][] = [];
+  void client.on(name, (...args) => seen.push(args as SignalArguments[Name]));
+  return seen;
+}
+
+test('the live introspection is the frozen interface of conf/dbus plus the standard interfaces', async () => {
+  const frozen = readFileSync(join(repositoryRoot, 'conf/dbus/org.croissant2ban.Daemon1.xml'), 'utf8');
+  assert.ok(frozen.includes(interfaceXml()), 'the protocol tables and conf/dbus/org.croissant2ban.Daemon1.xml agree; regenerate the file only for a deliberate API change');
+  const bus = await BusConnection.connect(helper.bus.address);
+  try {
+    const reply = await bus.call({ destination: BUS_NAME, path: OBJECT_PATH, interface: 'org.freedesktop.DBus.Introspectable', member: 'Introspect' });
+    assert.equal(reply.body![0], introspectionXml());
+    assert.ok((reply.body![0] as string).includes(interfaceXml()));
+    const root = await bus.call({ destination: BUS_NAME, path: '/', interface: 'org.freedesktop.DBus.Introspectable', member: 'Introspect' });
+    assert.match(root.body![0] as string, /<node name="org"\/>/);
+    await bus.call({ destination: BUS_NAME, path: OBJECT_PATH, interface: 'org.freedesktop.DBus.Peer', member: 'Ping' });
+  } finally {
+    bus.close();
+  }
+});
+
+test('Status, properties and GetServices describe the running helper', async () => {
+  const status = await client.status();
+  assert.equal(status.running, true);
+  assert.deepEqual(status.services, ['ssh']);
+  assert.equal(status.firewall_backend, 'nftables');
+  assert.equal(status.config_path, helper.configPath);
+  assert.ok(status.pid > 0 && status.uptime_secs >= 0);
+  const properties: PropertyValues = await client.properties();
+  assert.equal(properties.Running, true);
+  assert.equal(typeof properties.ActiveBanCount, 'number');
+  assert.equal(await client.property('Running'), true);
+  const [ssh] = await client.getServices();
+  assert.equal(ssh!.name, 'ssh');
+  assert.equal(ssh!.max_retry, 3);
+  assert.deepEqual(ssh!.log_paths, [helper.authLog]);
+});
+
+test('Ban, IsBanned, GetBans and Unban round-trip, with BanAdded and BanRemoved signals and the kernel set following', async () => {
+  const added = collect('BanAdded');
+  const removed = collect('BanRemoved');
+  const changes: Partial<PropertyValues>[] = [];
+  await client.onPropertiesChanged((changed) => changes.push(changed));
+  assert.equal(await client.ban('198.51.100.20', 600, 'seen scanning'), true);
+  assert.equal(await client.isBanned('198.51.100.20'), true);
+  assert.equal(await client.isBanned('198.51.100.21'), false);
+  const ban = (await client.getBans()).find((entry) => entry.ip === '198.51.100.20');
+  assert.ok(ban, 'GetBans lists the ban');
+  assert.equal(ban.source, 'manual');
+  assert.equal(ban.reason, 'seen scanning');
+  assert.ok(Math.abs(ban.expires_at - ban.banned_at - 600) <= 1, `expires 600 s after it started: ${JSON.stringify(ban)}`);
+  await waitFor(() => added.some(([ip]) => ip === '198.51.100.20'), { what: 'BanAdded' });
+  assert.deepEqual(added.find(([ip]) => ip === '198.51.100.20'), ['198.51.100.20', 'seen scanning', 'manual', 600]);
+  await waitFor(() => changes.some((changed) => changed.ActiveBanCount !== undefined), { what: 'PropertiesChanged with ActiveBanCount', timeoutMs: 5000 });
+
+  assert.equal(await client.unban('198.51.100.20'), true);
+  assert.equal(await client.isBanned('198.51.100.20'), false);
+  await waitFor(() => removed.some(([ip, reason]) => ip === '198.51.100.20' && reason === 'unbanned'), { what: 'BanRemoved' });
+  await assert.rejects(client.unban('198.51.100.20'), { kind: 'NotFound' });
+});
+
+test('attack lines arriving in the log give AttackDetected and then a detector ban with BanAdded', async () => {
+  const attacks = collect('AttackDetected');
+  const added = collect('BanAdded');
+  helper.appendAuthLog(sshFailures('203.0.113.50', 3, Date.now()));
+  await waitFor(() => added.some(([ip]) => ip === '203.0.113.50'), { what: 'the detector ban signal', timeoutMs: 10_000 });
+  assert.deepEqual(attacks.find(([ip]) => ip === '203.0.113.50'), ['203.0.113.50', 'ssh', 'failed_auth']);
+  const [, reason, source, seconds] = added.find(([ip]) => ip === '203.0.113.50')!;
+  assert.equal(source, 'detector');
+  assert.match(reason, /^3 failures/);
+  assert.ok(seconds > 0);
+  const events = await client.getEvents(100, 0);
+  assert.equal(events.filter((event) => event.ip === '203.0.113.50').length, 3);
+  assert.ok(events.every((event, index) => index === 0 || events[index - 1]!.time >= event.time), 'newest first');
+  const stats = await client.getStats();
+  assert.ok(stats.events_24h >= 3 && stats.active_bans >= 1);
+  assert.ok((stats.events_by_service_24h.ssh ?? 0) >= 3);
+  assert.ok((await client.property('EventsProcessed')) >= 3);
+});
+
+test('invalid addresses are refused with InvalidAddress naming the input; whitelisted ones with Whitelisted', async () => {
+  await assert.rejects(client.ban('300.1.2.3', 60, ''), (error: Error & { kind?: string }) => error.kind === 'InvalidAddress' && error.message.includes('300.1.2.3'));
+  await assert.rejects(client.isBanned('evil; rm -rf /'), { kind: 'InvalidAddress' });
+  await assert.rejects(client.whitelistAdd('10.0.0.0/33', ''), { kind: 'InvalidAddress' });
+  await assert.rejects(client.getIntel('nope', false), { kind: 'InvalidAddress' });
+  await assert.rejects(client.ban('127.0.0.1', 60, ''), { kind: 'Whitelisted' });
+  assert.deepEqual(await client.getIntel('192.0.2.1', false), {}, 'no intel sources yet: an empty answer');
+});
+
+test('whitelisting a network lifts the bans inside it, and banning inside it is then refused; removal works once', async () => {
+  const removed = collect('BanRemoved');
+  await client.ban('192.0.2.77', 0, 'permanent one');
+  assert.equal((await client.getBans()).find((ban) => ban.ip === '192.0.2.77')?.expires_at, 0, 'permanent: expires_at 0');
+  assert.deepEqual(await client.whitelistAdd('192.0.2.0/24', 'test lab'), ['192.0.2.77']);
+  assert.equal(await client.isBanned('192.0.2.77'), false);
+  await waitFor(() => removed.some(([ip, reason]) => ip === '192.0.2.77' && reason === 'whitelisted'), { what: 'BanRemoved whitelisted' });
+  await assert.rejects(client.ban('192.0.2.78', 60, ''), { kind: 'Whitelisted' });
+  const entry = (await client.getWhitelist()).find((item) => item.network === '192.0.2.0/24');
+  assert.equal(entry?.comment, 'test lab');
+  assert.equal(entry?.added_by, 0);
+  assert.equal(await client.whitelistRemove('192.0.2.0/24'), true);
+  await assert.rejects(client.whitelistRemove('192.0.2.0/24'), { kind: 'NotFound' });
+  const activity = await client.getActivity(20);
+  assert.ok(activity.some((item) => item.action === 'whitelist-add' && item.uid === 0 && item.detail.includes('192.0.2.77')), JSON.stringify(activity));
+});
+
+test('the CLI drives the same API: ban, list as JSON, table and simple, unban, whitelist, logs, stats, services, intel', async () => {
+  const env = { ...helper.bus.env };
+  const banned = await runCli(['ban', '198.51.100.99', '-d', '900', '-r', 'from the CLI'], { env });
+  assert.equal(banned.status, 0, banned.stderr);
+  const json = await runCli(['list', '-f', 'json'], { env });
+  assert.equal(json.status, 0, json.stderr);
+  const rows = JSON.parse(json.stdout) as Record<string, unknown>[];
+  const row = rows.find((item) => item.ip === '198.51.100.99');
+  assert.ok(row);
+  assert.equal(row.reason, 'from the CLI');
+  assert.equal(row.source, 'manual');
+  assert.equal(row.service, null);
+  assert.match(String(row.banned_at), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  assert.equal(Date.parse(String(row.expires_at)) - Date.parse(String(row.banned_at)), 900_000);
+  const table = await runCli(['list'], { env });
+  assert.match(table.stdout, /^ADDRESS\s+SERVICE\s+SOURCE\s+BANNED\s+EXPIRES\s+REASON$/m);
+  assert.match(table.stdout, /198\.51\.100\.99\s+-\s+manual\s+(now|\d+s ago)\s+in 1[45]m\d*s?\s+from the CLI/);
+  assert.doesNotMatch(table.stdout, /\u001b\[/, 'no colour when not on a terminal');
+  const simple = await runCli(['banned'], { env });
+  assert.ok(simple.stdout.split('\n').includes('198.51.100.99'));
+  assert.equal((await runCli(['unban', '198.51.100.99'], { env })).status, 0);
+  const again = await runCli(['unban', '198.51.100.99'], { env });
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /198\.51\.100\.99 is not banned/);
+  const bad = await runCli(['ban', '1.2.3.4.5'], { env });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /not an IP address: "1\.2\.3\.4\.5"/);
+  assert.equal((await runCli(['whitelist', 'add', '2001:db8::/64', '-c', 'v6 lab'], { env })).status, 0);
+  assert.match((await runCli(['whitelist', 'list'], { env })).stdout, /2001:db8::\/64\s+.*uid 0\s+v6 lab/);
+  assert.equal((await runCli(['whitelist', 'rm', '2001:db8::/64'], { env })).status, 0);
+  assert.match((await runCli(['logs', '-l', '5'], { env })).stdout, /^TIME\s+SERVICE\s+ADDRESS\s+EVENT\s+PATTERN$/m);
+  assert.match((await runCli(['logs', '-a'], { env })).stdout, /uid 0\s+unban\s+198\.51\.100\.99/);
+  assert.match((await runCli(['stats'], { env })).stdout, /active bans\s+\d+/);
+  assert.match((await runCli(['services'], { env })).stdout, /ssh\s+on\s+3 in 10m -> 1h/);
+  assert.match((await runCli(['status'], { env })).stdout, /helper\s+running \(pid \d+/);
+  const intel = await runCli(['intel', '203.0.113.50', '-j'], { env });
+  assert.deepEqual(JSON.parse(intel.stdout), { ip: '203.0.113.50', banned: true });
+});
+
+test('Reload reads the configuration again; a broken one is refused with the reason and the running one stays', async () => {
+  await client.reload();
+  const original = readFileSync(helper.configPath, 'utf8');
+  try {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(helper.configPath, `${original}\n[general]\nnot_a_key = 1\n`);
+    await assert.rejects(client.reload(), (error: Error & { kind?: string }) => error.kind === 'Failed' && /not_a_key|general/.test(error.message));
+    assert.equal((await client.status()).running, true);
+    const cli = await runCli(['reload'], { env: helper.bus.env });
+    assert.equal(cli.status, 1);
+  } finally {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(helper.configPath, original);
+  }
+  await client.reload();
+});
+
+test('Flush ends every ban, signals BanRemoved("*", "flushed") and empties GetBans', async () => {
+  const removed = collect('BanRemoved');
+  await client.ban('198.51.100.1', 60, '');
+  await client.ban('2001:db8:1::1', 60, '');
+  assert.ok((await client.flush()) >= 2);
+  assert.deepEqual(await client.getBans(), []);
+  await waitFor(() => removed.some(([ip, reason]) => ip === '*' && reason === 'flushed'), { what: 'the flush signal' });
+});
+
+test('the interface name and object path are the ones of the architecture', () => {
+  assert.equal(BUS_NAME, 'org.croissant2ban.Daemon');
+  assert.equal(OBJECT_PATH, '/org/croissant2ban/Daemon');
+  assert.equal(INTERFACE, 'org.croissant2ban.Daemon1');
+});
