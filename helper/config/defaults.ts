@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 /** Where the installed configuration lives (packages copy conf/croissant2ban.toml there). */
 export const DEFAULT_CONFIG_PATH = '/etc/croissant2ban/config.toml';
+/** The helper's own log when it detaches (in the foreground it logs to stderr, the journal under systemd). */
+export const DEFAULT_LOG_FILE = '/var/log/croissant2ban/croissant2ban.log';
 
 /** Services with a filter shipped in conf/filters/<name>.toml; keep in step with that folder. */
 export const BUILT_IN_FILTERS = ['ssh', 'nginx', 'apache', 'postfix', 'dovecot'] as const;

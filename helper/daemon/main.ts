@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ExitCode } from '../cli/io.js';
-import { DEFAULT_CONFIG_PATH } from '../config/defaults.js';
+import { DEFAULT_CONFIG_PATH, DEFAULT_LOG_FILE } from '../config/defaults.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { createFirewall } from '../firewall/index.js';
@@ -20,7 +20,6 @@ import { createLogger, type Logger } from './log.js';
 import { createPipeline, type PipelineObserver } from './pipeline.js';
 import { VERSION } from './version.js';
 
-export const DEFAULT_LOG_FILE = '/var/log/croissant2ban/croissant2ban.log';
 /** How long the detaching parent waits for the helper to say it runs. */
 const READY_TIMEOUT_MS = 60_000;
 
