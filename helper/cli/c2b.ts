@@ -17,7 +17,7 @@ const control = async () => import('./commands/service-control.js');
 const commands: Record<string, CommandEntry> = {
   start: {
     load: async () => (await control()).start,
-    usage: 'c2b start [-f] [-c <config>]',
+    usage: 'c2b start [-f] [-c <config>] [-o <log file>]',
     summary: 'start the helper (through systemd when it manages it; -f: in this terminal)',
   },
   stop: { load: async () => (await control()).stop, usage: 'c2b stop [-c <config>]', summary: 'stop the helper (bans stay in the firewall until they expire)' },

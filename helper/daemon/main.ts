@@ -107,7 +107,7 @@ async function detach(options: Options, config: Config): Promise<number> {
   }
   const script = fileURLToPath(import.meta.url);
   const argv = ['-f', '-c', options.configPath, '-o', logFile, ...(options.dryRun ? ['--dry-run'] : [])];
-  const child = spawn(process.execPath, [script, ...argv], {
+  const child = spawn(process.execPath, [...process.execArgv, script, ...argv], {
     detached: true,
     stdio: ['ignore', logDescriptor, logDescriptor, 'ipc'],
     env: { ...process.env, CROISSANT2BAN_DETACHED: '1' },

@@ -34,22 +34,30 @@ function systemctl(io: CliIo, verb: 'start' | 'stop'): Promise<number> {
 
 const isRoot = () => process.getuid?.() === 0;
 
+/** The daemon's entry point beside this file (main.ts when c2b itself runs from source). */
 function daemonScript(): string {
-  return fileURLToPath(new URL('../../daemon/main.js', import.meta.url));
+  const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  return fileURLToPath(new URL(`../../daemon/main.${extension}`, import.meta.url));
 }
 
 export const start: Command = async (argv, io) => {
-  const { values } = parseArgs({ args: [...argv], options: { foreground: { type: 'boolean', short: 'f', default: false }, config: { type: 'string', short: 'c', default: DEFAULT_CONFIG_PATH } } });
+  const { values } = parseArgs({ args: [...argv], options: {
+      foreground: { type: 'boolean', short: 'f', default: false },
+      config: { type: 'string', short: 'c', default: DEFAULT_CONFIG_PATH },
+      output: { type: 'string', short: 'o' },
+    },
+  });
   if (!values.foreground && systemdManages(io.env)) return systemctl(io, 'start');
   if (!isRoot()) {
     io.stderr.write(`c2b start: the helper runs as root (it changes the firewall): sudo c2b start${values.foreground ? ' -f' : ''}\n`);
     return ExitCode.notAuthorized;
   }
   const script = daemonScript();
-  const args = [script, '-c', values.config, ...(values.foreground ? ['-f'] : [])];
+  const args = [script, '-c', values.config, ...(values.foreground ? ['-f'] : []), ...(values.output ? ['-o', values.output] : [])];
   // The daemon says itself whether it started (and detaches without -f); its status is ours.
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: 'inherit', env: io.env });
+    // The same node flags as this process (a TypeScript loader in development; none when installed).
+    const child = spawn(process.execPath, [...process.execArgv, ...args], { stdio: 'inherit', env: io.env });
     child.on('error', (error) => {
       io.stderr.write(`c2b start: cannot run the helper: ${error.message}\n`);
       resolve(ExitCode.failure);
@@ -101,7 +109,7 @@ export const stop: Command = async (argv, io) => {
     io.stdout.write(`the helper is not running (stale pid file ${pidFile})\n`);
     return ExitCode.ok;
   }
-  if (!command.includes('daemon/main.js') && !command.includes('croissant2ban')) {
+  if (!/daemon\/main\.[jt]s\0|croissant2ban/.test(command)) {
     io.stderr.write(`c2b stop: pid ${pid} from ${pidFile} is not the helper; not signalling it\n`);
     return ExitCode.failure;
   }
