@@ -52,9 +52,11 @@ export function readFields<T extends FieldTable>(table: T, value: unknown): Fiel
 /** a{sv} with any fields -> a plain object (GetIntel, whose fields grow with the intel sources). */
 export function readLooseFields(value: unknown): Record<string, unknown> {
   if (!(value instanceof Map)) throw new WireError('expected a dictionary');
-  const record: Record<string, unknown> = {};
-  for (const [key, variant] of value as Map<string, Variant>) {
-    record[key] = variant.value instanceof Map ? Object.fromEntries(variant.value) : variant.value;
+  // No prototype: a field named __proto__ is a field like any other, not a way to change the object.
+  const record = Object.create(null) as Record<string, unknown>;
+  for (const [key, variant] of value as Map<unknown, unknown>) {
+    if (typeof key !== 'string' || !(variant instanceof Variant)) throw new WireError('expected a dictionary of strings to variants');
+    record[key] = variant.value instanceof Map ? Object.assign(Object.create(null) as object, Object.fromEntries(variant.value)) : variant.value;
   }
   return record;
 }

@@ -199,6 +199,8 @@ export class Writer {
         this.align(8);
         this.reserve(8);
         const big = typeof value === 'bigint' ? value : BigInt(number(value, type.code === 't' ? 0 : Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER));
+        const [low, high] = type.code === 't' ? [0n, 2n ** 64n - 1n] : [-(2n ** 63n), 2n ** 63n - 1n];
+        if (big < low || big > high) throw new WireError(`${String(value)} is out of range for ${type.code}`);
         if (type.code === 't') this.buffer.writeBigUInt64LE(big, this.length);
         else this.buffer.writeBigInt64LE(big, this.length);
         this.length += 8;
@@ -240,7 +242,10 @@ export class Writer {
         const element = type.children[0]!;
         const lengthAt = this.beginArray(element);
         if (element.code === '{') {
-          const entries = value instanceof Map ? [...value.entries()] : Object.entries(value as object);
+          if (!(value instanceof Map) && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+            throw new WireError(`expected a Map or an object for ${type.text}`);
+          }
+          const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
           for (const [key, item] of entries) {
             this.align(8);
             this.value(element.children[0]!, key);
@@ -335,6 +340,9 @@ export class Reader {
     return value;
   }
 
+  /** Variants nest inside one another without a signature that shows it: their depth is counted here. */
+  private variantDepth = 0;
+
   value(type: TypeNode): unknown {
     switch (type.code) {
       case 'y':
@@ -396,7 +404,12 @@ export class Reader {
         const signature = this.text(this.byte(), 'latin1');
         const inner = parseSignature(signature);
         if (inner.length !== 1) throw new WireError(`a variant holds one complete type, not ${signature}`);
-        return new Variant(signature, this.value(inner[0]!));
+        if (++this.variantDepth > MAX_DEPTH) throw new WireError(`variants nested deeper than ${MAX_DEPTH}`);
+        try {
+          return new Variant(signature, this.value(inner[0]!));
+        } finally {
+          this.variantDepth--;
+        }
       }
       case '(': {
         this.align(8);
@@ -516,7 +529,8 @@ export function messageLength(buffer: Buffer): number | null {
   if (!littleEndian && buffer[0] !== 0x42) throw new WireError(`bad endianness byte ${buffer[0]}`);
   const bodyLength = littleEndian ? buffer.readUInt32LE(4) : buffer.readUInt32BE(4);
   const fieldsLength = littleEndian ? buffer.readUInt32LE(12) : buffer.readUInt32BE(12);
-  const total = 16 + ((fieldsLength + 7) & ~7) + bodyLength;
+  // Plain arithmetic: a hostile 32-bit length must not wrap around through bitwise operators.
+  const total = 16 + Math.ceil(fieldsLength / 8) * 8 + bodyLength;
   if (total > MAX_MESSAGE_BYTES) throw new WireError(`message of ${total} bytes exceeds the D-Bus limit`);
   return total;
 }

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repositoryRoot, temporaryDirectory } from '../support/paths.js';
+import { benchApi } from './api.js';
 import { benchEnforcement } from './enforcement.js';
 import { generateAuthLog } from './generate-auth-log.js';
 
@@ -96,3 +97,4 @@ async function main(): Promise<void> {
 
 await main();
 await benchEnforcement();
+await benchApi();

@@ -35,6 +35,10 @@ export interface HelperSetup {
   readonly extraPolicy?: string;
   /** An already running bus to use (not disposed with the helper). */
   readonly bus?: PrivateBus;
+  /** Runs before the helper starts, with the path of its database (to fill it, say). */
+  readonly beforeStart?: (paths: { readonly directory: string; readonly database: string }) => void;
+  /** How long to wait for the helper to own its name (default 30 s). */
+  readonly startTimeoutMs?: number;
 }
 
 export async function startHelperWithBus(setup: HelperSetup = {}): Promise<RunningHelper> {
@@ -53,6 +57,7 @@ export async function startHelperWithBus(setup: HelperSetup = {}): Promise<Runni
       `[[whitelist.sources]]\ntype = "database"\n` +
       (setup.extraConfig ?? ''),
   );
+  setup.beforeStart?.({ directory: directory.path, database: join(directory.path, 'state.db') });
   const command = [...helperCommand('daemon/main'), '-f', '-c', configPath];
   const argv = (setup.backend ?? 'nftables') === 'nftables' ? inFreshNamespace(command) : command;
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: bus.env });
@@ -88,7 +93,7 @@ export async function startHelperWithBus(setup: HelperSetup = {}): Promise<Runni
   };
   try {
     const probe = await newClient();
-    await waitFor(async () => child.exitCode === null && (await probe.available()), { what: `the helper to own its bus name (stderr: ${stderr.slice(-2000)})`, timeoutMs: 30_000, intervalMs: 50 });
+    await waitFor(async () => child.exitCode === null && (await probe.available()), { what: `the helper to own its bus name (stderr: ${stderr.slice(-2000)})`, timeoutMs: setup.startTimeoutMs ?? 30_000, intervalMs: 50 });
   } catch (error) {
     await running.dispose();
     throw new Error(`${(error as Error).message}\nhelper stderr:\n${stderr}`);
