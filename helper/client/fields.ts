@@ -52,11 +52,16 @@ export function readFields<T extends FieldTable>(table: T, value: unknown): Fiel
 /** a{sv} with any fields -> a plain object (GetIntel, whose fields grow with the intel sources). */
 export function readLooseFields(value: unknown): Record<string, unknown> {
   if (!(value instanceof Map)) throw new WireError('expected a dictionary');
-  // No prototype: a field named __proto__ is a field like any other, not a way to change the object.
-  const record = Object.create(null) as Record<string, unknown>;
+  const record: Record<string, unknown> = {};
   for (const [key, variant] of value as Map<unknown, unknown>) {
     if (typeof key !== 'string' || !(variant instanceof Variant)) throw new WireError('expected a dictionary of strings to variants');
-    record[key] = variant.value instanceof Map ? Object.assign(Object.create(null) as object, Object.fromEntries(variant.value)) : variant.value;
+    // Defined, not assigned: a field named __proto__ is a field like any other, not a new prototype.
+    Object.defineProperty(record, key, {
+      value: variant.value instanceof Map ? Object.fromEntries(variant.value) : variant.value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return record;
 }
