@@ -98,7 +98,7 @@ export class BusConnection extends EventEmitter {
     const path = socketPathOf(address);
     const socket = createConnection({ path });
     const timeoutMs = options.timeoutMs ?? 10_000;
-    const guid = await new Promise<string>((resolve, reject) => {
+    await new Promise<void>((resolve, reject) => {
       let text = '';
       const timer = setTimeout(() => fail(new BusError(BusErrorName.noServer, `the bus at ${address} did not answer in ${timeoutMs} ms`)), timeoutMs);
       const fail = (error: Error) => {
@@ -127,7 +127,7 @@ export class BusConnection extends EventEmitter {
             socket.off('data', onData);
             socket.removeAllListeners('error');
             socket.write('BEGIN\r\n');
-            resolve(line.slice(3));
+            resolve();
             return;
           } else {
             fail(new BusError(BusErrorName.accessDenied, `the bus refused authentication: ${line}`));
@@ -137,7 +137,6 @@ export class BusConnection extends EventEmitter {
       };
       socket.on('data', onData);
     });
-    void guid;
     const connection = new BusConnection(socket);
     connection.listen();
     const hello = await connection.call({ destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'Hello' });

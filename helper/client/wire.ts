@@ -160,7 +160,9 @@ export class Writer {
   }
 
   finishArray(lengthAt: number, element: TypeNode) {
-    const start = lengthAt + 4 + ((alignmentOf(element.code) - ((lengthAt + 4) % alignmentOf(element.code))) % alignmentOf(element.code));
+    // The length counts from the first element, after the padding that aligns it.
+    const boundary = alignmentOf(element.code);
+    const start = lengthAt + 4 + ((boundary - ((lengthAt + 4) % boundary)) % boundary);
     this.patchUint32(lengthAt, this.length - start);
   }
 

@@ -13,7 +13,7 @@ import type { Config } from '../config/types.js';
 import { createFirewall } from '../firewall/index.js';
 import { Store } from '../store/store.js';
 import { BusConnection, systemBusAddress } from '../client/bus.js';
-import { createAuthorizer } from '../dbus/authorization.js';
+import { createAuthorizer, type Authorizer } from '../dbus/authorization.js';
 import { createDbusService, type DbusService } from '../dbus/service.js';
 import { createApi, type Running } from './api.js';
 import { createLogger, type Logger } from './log.js';
@@ -162,7 +162,8 @@ function serveBus(options: {
   readonly config: () => Config;
   readonly api: ReturnType<typeof createApi>;
   readonly logger: Logger;
-  readonly attach: (service: DbusService | null) => void;
+  /** The service (and how it authorises) while the bus is up; null when it goes. */
+  readonly attach: (bus: { service: DbusService; authorizer: Authorizer } | null) => void;
 }): { stop(): Promise<void> } {
   const { logger } = options;
   let service: DbusService | null = null;
@@ -190,10 +191,10 @@ function serveBus(options: {
         adminGroup: () => options.config().dbus.adminGroup,
         onPolkitError: (error) => logger.error('polkit failed to answer; the call is refused', { error: error.message }),
       });
-      const next = createDbusService({ bus, api: { ...options.api, status: () => ({ ...options.api.status(), authorization: authorizer.mode() }) }, authorizer, logger });
+      const next = createDbusService({ bus, api: options.api, authorizer, logger });
       await next.start();
       service = next;
-      options.attach(next);
+      options.attach({ service: next, authorizer });
       bus.on('close', (error: Error | null) => {
         if (service === next) {
           service = null;
@@ -234,6 +235,7 @@ async function runForeground(options: Options, config: Config): Promise<number> 
   // The pipeline is made before the bus is up (and again on reload): it tells a relay, which passes
   // on to the D-Bus service whenever there is one.
   let service: DbusService | null = null;
+  let authorizer: Authorizer | null = null;
   const relay: PipelineObserver = {
     banAdded: (ban) => service?.observer.banAdded(ban),
     banRemoved: (address, reason) => service?.observer.banRemoved(address, reason),
@@ -291,9 +293,17 @@ async function runForeground(options: Options, config: Config): Promise<number> 
     dryRun: options.dryRun,
     firewallBackend: () => running.firewallName,
     startedAt,
-    authorization: () => 'unknown',
+    authorization: () => authorizer?.mode() ?? 'none (no bus)',
   });
-  const bus = serveBus({ config: () => running.config, api, logger, attach: (next) => (service = next) });
+  const bus = serveBus({
+    config: () => running.config,
+    api,
+    logger,
+    attach: (next) => {
+      service = next?.service ?? null;
+      authorizer = next?.authorizer ?? null;
+    },
+  });
   process.send?.({ ready: true });
 
   await new Promise<void>((resolve) => {

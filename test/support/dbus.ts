@@ -2,7 +2,7 @@
 // temp directory, nothing shared with the host's bus. The daemon reads its stdin pipe's end as a
 // cue to go (--nofork keeps it our child), so it dies with the test process.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repositoryRoot, temporaryDirectory } from './paths.js';
 
@@ -15,7 +15,7 @@ export interface PrivateBus {
   dispose(): Promise<void>;
 }
 
-export const BUS_POLICY_FILE = join(repositoryRoot, 'conf/dbus/org.croissant2ban.Daemon.conf');
+const BUS_POLICY_FILE = join(repositoryRoot, 'conf/dbus/org.croissant2ban.Daemon.conf');
 
 /** Debian's system.conf default context, minus what only a real system bus needs (user switch, fork, activation). */
 function busConfig(socket: string, extraPolicy: string): string {
@@ -102,9 +102,4 @@ export async function startPrivateBus(options: { extraPolicy?: string } = {}): P
       directory.dispose();
     },
   };
-}
-
-/** The shipped bus policy, for tests that read it. */
-export function busPolicyText(): string {
-  return readFileSync(BUS_POLICY_FILE, 'utf8');
 }

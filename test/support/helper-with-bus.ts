@@ -2,7 +2,7 @@
 // system-type dbus-daemon with the shipped policy, a temp state directory, and a client that waits
 // until the helper owns its name.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, chmodSync, writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DaemonClient, type ClientOptions } from '../../helper/client/index.js';
 import { startPrivateBus, type PrivateBus } from './dbus.js';
@@ -43,8 +43,6 @@ export interface HelperSetup {
 
 export async function startHelperWithBus(setup: HelperSetup = {}): Promise<RunningHelper> {
   const directory = temporaryDirectory('c2b-api-');
-  // Unprivileged callers read nothing here, but the socket directory of the bus must be reachable.
-  chmodSync(directory.path, 0o755);
   const bus = setup.bus ?? (await startPrivateBus(setup.extraPolicy !== undefined ? { extraPolicy: setup.extraPolicy } : {}));
   const authLog = join(directory.path, 'auth.log');
   writeFileSync(authLog, '');

@@ -41,9 +41,12 @@ export function inFreshNamespace(command: readonly string[]): string[] {
 }
 
 /** Runs a command (argument array, no shell) and collects its output, killing it after timeoutMs. */
-export function runCommand(command: readonly string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
+export function runCommand(
+  command: readonly string[],
+  options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command[0]!, command.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command[0]!, command.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
