@@ -35,7 +35,11 @@ const commands: Record<string, CommandEntry> = {
   unban: { load: async () => (await admin()).unban, usage: 'c2b unban <ip>', summary: 'lift the ban of an address' },
   list: { load: async () => (await admin()).list, usage: 'c2b list [-f table|json|simple]', summary: 'active bans' },
   banned: { load: async () => (await admin()).banned, usage: 'c2b banned', summary: 'banned addresses, one per line' },
-  intel: { load: async () => (await admin()).intel, usage: 'c2b intel <ip> [-r] [-j]', summary: 'what is known about an address (-r: gather again)' },
+  intel: {
+    load: async () => (await import('./commands/intel.js')).intel,
+    usage: 'c2b intel <ip> [-r] [-j] [-c config]',
+    summary: 'who is behind an address: location, network, WHOIS, reputation (-r: ask every source again)',
+  },
   whitelist: {
     load: async () => (await admin()).whitelist,
     usage: 'c2b whitelist add <ip|cidr> [-c <comment>] | rm <ip|cidr> | list [-j]',

@@ -49,7 +49,30 @@ export function readFields<T extends FieldTable>(table: T, value: unknown): Fiel
   return record as Fields<T>;
 }
 
-/** a{sv} with any fields -> a plain object (GetIntel, whose fields grow with the intel sources). */
+/** A record whose fields are all optional -> Map of variants of the present ones (GetIntel). */
+export function toOptionalVariants<T extends FieldTable>(table: T, record: Partial<Fields<T>>): Map<string, Variant> {
+  const map = new Map<string, Variant>();
+  for (const key in table) if (record[key] !== undefined) map.set(key, new Variant(table[key]!, record[key]));
+  return map;
+}
+
+/**
+ * a{sv} -> the table's fields that are present, each checked; fields the table does not name are
+ * skipped, so a newer helper can add fields without breaking older clients.
+ */
+export function readOptionalFields<T extends FieldTable>(table: T, value: unknown): Partial<Fields<T>> {
+  if (!(value instanceof Map)) throw new WireError('expected a dictionary');
+  const record: Partial<Record<string, unknown>> = {};
+  for (const key in table) {
+    const variant = (value as Map<unknown, unknown>).get(key);
+    if (variant === undefined) continue;
+    if (!(variant instanceof Variant) || variant.signature !== table[key]) throw new WireError(`field ${key} is not of type ${table[key]}`);
+    record[key] = variant.value instanceof Map ? Object.fromEntries(variant.value) : variant.value;
+  }
+  return record as Partial<Fields<T>>;
+}
+
+/** a{sv} with any fields -> a plain object (PropertiesChanged, GetAll). */
 export function readLooseFields(value: unknown): Record<string, unknown> {
   if (!(value instanceof Map)) throw new WireError('expected a dictionary');
   const record: Record<string, unknown> = {};

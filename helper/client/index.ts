@@ -7,6 +7,7 @@ import {
   BUS_NAME,
   errorKindOf,
   EVENT_FIELDS,
+  INTEL_FIELDS,
   INTERFACE,
   METHODS,
   OBJECT_PATH,
@@ -26,7 +27,7 @@ import {
   type SignalName,
 } from '../protocol/index.js';
 import { BusConnection, BusError, BusErrorName, systemBusAddress } from './bus.js';
-import { readFields, readLooseFields } from './fields.js';
+import { readFields, readLooseFields, readOptionalFields } from './fields.js';
 import { Variant, WireError, type Message } from './wire.js';
 
 /** Why a call failed: a named error of the protocol, or the helper cannot be reached. */
@@ -185,7 +186,7 @@ export class DaemonClient implements DaemonApi {
     return this.list('GetServices', (value) => readFields(SERVICE_FIELDS, value));
   }
   getIntel(ip: string, refresh: boolean) {
-    return this.one('GetIntel', (value) => readLooseFields(value) as IntelInfo, [ip, refresh]);
+    return this.one('GetIntel', (value): IntelInfo => readOptionalFields(INTEL_FIELDS, value), [ip, refresh]);
   }
   async flush() {
     return (await this.invoke('Flush'))[0] as number;

@@ -3,7 +3,7 @@
 // The TOML file is read straight through this schema; the simple JSON format is translated into
 // the same shape first, so both formats share every default and every cross-check.
 
-import { parseNetwork } from '../core/address.js';
+import { isLoopback, parseAddress, parseNetwork } from '../core/address.js';
 import { BUILT_IN_FILTERS, SERVICE_DEFAULTS, isBuiltInFilter } from './defaults.js';
 import {
   INVALID,
@@ -115,6 +115,31 @@ const nftables = table({
   forward: withDefault(boolean(), true),
 });
 
+const httpUrl = refine(text({ expected: 'an http:// or https:// URL' }), (value, reject) => {
+  let protocol: string;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    protocol = '';
+  }
+  return protocol === 'http:' || protocol === 'https:' ? value : reject(`must be an http:// or https:// URL, got ${JSON.stringify(value)}`);
+});
+
+/** An API endpoint the root helper sends keys to: HTTPS, or plain HTTP to loopback only. */
+const apiUrl = refine(httpUrl, (value, reject) => {
+  const url = new URL(value);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const address = parseAddress(host);
+  const loopback = host === 'localhost' || (address !== null && isLoopback(address));
+  return url.protocol === 'https:' || loopback ? value : reject(`must be https:// (plain http:// only to loopback), got ${JSON.stringify(value)}`);
+});
+
+/** "host" or "host:port" of a DNS or WHOIS server. */
+const serverAddress = text({
+  pattern: /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$|^[0-9A-Fa-f:]{2,45}$/,
+  expected: 'a host name or address, optionally with ":port" (IPv6 with a port as "[::1]:53")',
+});
+
 const intel = table({
   geoip_enabled: withDefault(boolean(), true),
   rdns_enabled: withDefault(boolean(), true),
@@ -122,6 +147,18 @@ const intel = table({
   timeout_secs: withDefault(seconds(1, 5 * MINUTE), 10),
   shodan_api_key: nullable(text({ pattern: /^\S+$/, expected: 'a non-empty string without spaces' })),
   abuseipdb_api_key: nullable(text({ pattern: /^\S+$/, expected: 'a non-empty string without spaces' })),
+  geoip_city_database: nullable(absolutePath()),
+  geoip_asn_database: nullable(absolutePath()),
+  dns_servers: withDefault(list(serverAddress), []),
+  rdap_bootstrap_dir: nullable(absolutePath()),
+  whois_server: withDefault(serverAddress, 'whois.iana.org'),
+  shodan_url: withDefault(apiUrl, 'https://api.shodan.io'),
+  abuseipdb_url: withDefault(apiUrl, 'https://api.abuseipdb.com'),
+  cache_hours: withDefault(integer(1, 24 * 365), 24),
+  whois_cache_days: withDefault(integer(1, 365), 7),
+  retry_minutes: withDefault(integer(1, 24 * 60), 15),
+  max_concurrent: withDefault(integer(1, 64), 4),
+  queue_size: withDefault(integer(1, 1_000_000), 1000),
 });
 
 const pattern = table({
@@ -198,15 +235,6 @@ const header: Check<readonly [string, string]> = {
   },
 };
 
-const httpUrl = refine(text({ expected: 'an http:// or https:// URL' }), (value, reject) => {
-  let protocol: string;
-  try {
-    protocol = new URL(value).protocol;
-  } catch {
-    protocol = '';
-  }
-  return protocol === 'http:' || protocol === 'https:' ? value : reject(`must be an http:// or https:// URL, got ${JSON.stringify(value)}`);
-});
 
 const siem = table({
   enabled: withDefault(boolean(), false),
@@ -346,6 +374,18 @@ function buildConfig(document: Document, source: DocumentSource, context: ReadCo
       timeoutSecs: intelSection.timeout_secs,
       shodanApiKey: intelSection.shodan_api_key,
       abuseipdbApiKey: intelSection.abuseipdb_api_key,
+      cityDatabase: intelSection.geoip_city_database,
+      asnDatabase: intelSection.geoip_asn_database,
+      dnsServers: intelSection.dns_servers,
+      rdapBootstrapDirectory: intelSection.rdap_bootstrap_dir,
+      whoisServer: intelSection.whois_server,
+      shodanUrl: intelSection.shodan_url,
+      abuseipdbUrl: intelSection.abuseipdb_url,
+      cacheHours: intelSection.cache_hours,
+      whoisCacheDays: intelSection.whois_cache_days,
+      retryMinutes: intelSection.retry_minutes,
+      maxConcurrent: intelSection.max_concurrent,
+      queueSize: intelSection.queue_size,
     },
     services,
     dbus: { enabled: document.dbus.enabled, systemBus: document.dbus.system_bus, adminGroup: document.dbus.admin_group },

@@ -95,6 +95,21 @@ export interface Config {
     readonly timeoutSecs: number;
     readonly shodanApiKey: string | null;
     readonly abuseipdbApiKey: string | null;
+    /** Null: /usr/share/GeoIP (or /var/lib/GeoIP) when geoipupdate filled it, else the shipped data. */
+    readonly cityDatabase: string | null;
+    readonly asnDatabase: string | null;
+    /** Resolvers for reverse DNS; empty: the system's (/etc/resolv.conf). */
+    readonly dnsServers: readonly string[];
+    /** Folder with IANA's rdap-ipv4.json and rdap-ipv6.json; null: the shipped conf/intel. */
+    readonly rdapBootstrapDirectory: string | null;
+    readonly whoisServer: string;
+    readonly shodanUrl: string;
+    readonly abuseipdbUrl: string;
+    readonly cacheHours: number;
+    readonly whoisCacheDays: number;
+    readonly retryMinutes: number;
+    readonly maxConcurrent: number;
+    readonly queueSize: number;
   };
   readonly services: readonly ServiceConfig[];
   readonly dbus: { readonly enabled: boolean; readonly systemBus: boolean; readonly adminGroup: string };

@@ -5,6 +5,7 @@ import type { Config } from '../config/types.js';
 import { parseAddress } from '../core/address.js';
 import type { ActivityInfo, BanInfo, EventInfo, IntelInfo, PropertyValues, ServiceInfo, StatsInfo, StatusInfo, WhitelistInfo } from '../protocol/index.js';
 import { UNKNOWN_UID } from '../protocol/index.js';
+import type { IntelGatherer } from '../intel/gatherer.js';
 import type { Store } from '../store/store.js';
 import { OperationError } from './operations.js';
 import type { Pipeline } from './pipeline.js';
@@ -14,6 +15,7 @@ export interface Running {
   readonly config: Config;
   readonly store: Store;
   readonly pipeline: Pipeline;
+  readonly intel: IntelGatherer;
 }
 
 export interface ApiHost {
@@ -57,7 +59,11 @@ export interface Api {
   getActivity(limit: number): ActivityInfo[];
   getStats(): StatsInfo;
   getServices(): ServiceInfo[];
-  getIntel(ip: string, refresh: boolean): IntelInfo;
+  /**
+   * What is known about an address. `gather`: missing or stale remote sources are asked before the
+   * answer (`refresh`: all of them); the adapter allows that to authorised callers only.
+   */
+  getIntel(ip: string, options: { readonly refresh: boolean; readonly gather: boolean }): Promise<IntelInfo>;
   flush(actor: ActorUid): Promise<number>;
   reload(actor: ActorUid): Promise<void>;
 }
@@ -200,10 +206,9 @@ export function createApi(host: ApiHost): Api {
       }));
     },
 
-    getIntel(ip) {
-      validAddress(ip);
-      // Intel gathering is not built yet: a valid address has nothing known about it.
-      return {};
+    async getIntel(ip, options) {
+      const address = parseAddress(validAddress(ip))!;
+      return host.current().intel.lookup(address, options);
     },
 
     async flush(actor) {

@@ -2,7 +2,7 @@
 // croissant2ban: the root helper daemon. Reads its config, opens the store and runs the pipeline;
 // detaches unless -f, reloads on SIGHUP, stops cleanly on SIGTERM (bans stay in the kernel).
 import { spawn } from 'node:child_process';
-import { closeSync, createWriteStream, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,8 @@ import { DEFAULT_CONFIG_PATH, DEFAULT_LOG_FILE } from '../config/defaults.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { createFirewall } from '../firewall/index.js';
+import { createIntelGatherer } from '../intel/gatherer.js';
+import { storeCache } from '../intel/record.js';
 import { Store } from '../store/store.js';
 import { BusConnection, systemBusAddress } from '../client/bus.js';
 import { createAuthorizer, type Authorizer } from '../dbus/authorization.js';
@@ -149,9 +151,34 @@ async function startRunning(config: Config, options: Options, logger: Logger, ob
     say: (message, fields) => logger.info(message, { ...fields, action: 'dry-run' }),
   });
   const database = store ?? new Store(config.general.dbPath);
-  const pipeline = createPipeline({ config, store: database, firewall, logger, observer });
+  const intel = createIntelGatherer({ settings: config.intel, cache: storeCache(database), logger });
+  // Intel is queued after the ban is applied and recorded, and gathered on a later turn of the loop.
+  const afterBan: PipelineObserver = config.general.autoIntel
+    ? {
+        ...observer,
+        banAdded: (ban) => {
+          observer.banAdded(ban);
+          intel.queue(ban.address);
+        },
+      }
+    : observer;
+  const pipeline = createPipeline({ config, store: database, firewall, logger, observer: afterBan });
   await pipeline.start();
-  return { config, store: database, pipeline, firewallName: firewall.name };
+  warnIfKeysReadable(config, logger);
+  return { config, store: database, pipeline, intel, firewallName: firewall.name };
+}
+
+/** API keys sit in the config file: say so when anyone on the machine can read them. */
+function warnIfKeysReadable(config: Config, logger: Logger): void {
+  if (config.file === null || (config.intel.shodanApiKey === null && config.intel.abuseipdbApiKey === null)) return;
+  try {
+    const mode = statSync(config.file).mode;
+    if ((mode & 0o004) !== 0) {
+      logger.warn('the configuration holds API keys and every user can read it; chmod o-r it', { file: config.file, mode: (mode & 0o777).toString(8) });
+    }
+  } catch {
+    // The file was read a moment ago; if it is gone now there is nothing to warn about.
+  }
 }
 
 /**
@@ -263,6 +290,7 @@ async function runForeground(options: Options, config: Config): Promise<number> 
       throw error;
     }
     await running.pipeline.stop();
+    running.intel.close();
     const keepStore = next.general.dbPath === running.config.general.dbPath;
     if (!keepStore) running.store.close();
     level = next.general.logLevel;
@@ -317,6 +345,7 @@ async function runForeground(options: Options, config: Config): Promise<number> 
   await queue;
   await bus.stop();
   await running.pipeline.stop();
+  running.intel.close();
   running.store.close();
   if (process.env.CROISSANT2BAN_DETACHED === '1' && runningPid(running.config.general.pidFile) === process.pid) {
     try {

@@ -4,7 +4,7 @@
 // coalesced to at most one PropertiesChanged a second.
 import { readFileSync } from 'node:fs';
 import { BusError, BusErrorName, type BusConnection } from '../client/bus.js';
-import { toVariants, writeFields } from '../client/fields.js';
+import { toOptionalVariants, toVariants, writeFields } from '../client/fields.js';
 import { MessageFlag, MessageType, parseSignature, Variant, Writer, type Message } from '../client/wire.js';
 import type { Api } from '../daemon/api.js';
 import type { Logger } from '../daemon/log.js';
@@ -16,6 +16,7 @@ import {
   BUS_NAME,
   ErrorName,
   EVENT_FIELDS,
+  INTEL_FIELDS,
   INTERFACE,
   interfaceXml,
   METHODS,
@@ -97,7 +98,8 @@ function ancestorXml(path: string): string | null {
 const inputSignature = (spec: MethodSpec) => spec.in.map(([, signature]) => signature).join('');
 const outputSignature = (spec: MethodSpec) => spec.out.map(([, signature]) => signature).join('');
 
-type Handler = (args: readonly unknown[], actor: number | null) => Promise<readonly unknown[] | Buffer> | readonly unknown[] | Buffer;
+/** A method's body; null when it refused the call itself (and has answered it). */
+type Handler = (args: readonly unknown[], actor: number | null, call: Message) => Promise<readonly unknown[] | Buffer | null> | readonly unknown[] | Buffer;
 
 export interface DbusService {
   /** Pass to every pipeline: turns bans and attacks into signals. */
@@ -156,9 +158,19 @@ export function createDbusService(options: { readonly bus: BusConnection; readon
     GetActivity: ([limit]) => [dictionaries(ACTIVITY_FIELDS, api.getActivity(limit as number))],
     GetStats: () => [toVariants(STATS_FIELDS, api.getStats())],
     GetServices: () => [dictionaries(SERVICE_FIELDS, api.getServices())],
-    GetIntel: ([ip, refresh]) => {
-      const intel = api.getIntel(ip as string, refresh as boolean);
-      return [new Map(Object.entries(intel).map(([key, value]) => [key, variantOf(value!)]))];
+    // Reading what is known is open; asking remote sources spends the helper's API quotas and
+    // traffic, so only callers who may manage the helper start lookups (refresh says so explicitly).
+    GetIntel: async ([ip, refresh], _actor, call) => {
+      const address = ip as string;
+      let gather = false;
+      if (refresh === true) {
+        if ((await authorize(call, 'GetIntel', { interactive: true })) === null) return null;
+        gather = true;
+      } else {
+        const caller = await callerOf(bus, call.sender!);
+        gather = caller.uid === 0 || (await authorizer.check(caller, { interactive: false })).allowed;
+      }
+      return [toOptionalVariants(INTEL_FIELDS, await api.getIntel(address, { refresh: refresh === true, gather }))];
     },
     Flush: async (_, actor) => [await api.flush(actor)],
     Reload: async (_, actor) => {
@@ -176,21 +188,31 @@ export function createDbusService(options: { readonly bus: BusConnection; readon
     bus.replyError(call, ErrorName.Failed, error instanceof Error ? error.message : String(error));
   };
 
+  /** The caller's uid when authorised; otherwise answers the call with the refusal and gives null. */
+  const authorize = async (call: Message, member: MethodName, options: { interactive: boolean }): Promise<number | null> => {
+    const caller = await callerOf(bus, call.sender!);
+    const interactive = options.interactive && ((call.flags ?? 0) & MessageFlag.allowInteractiveAuthorization) !== 0;
+    const verdict = await authorizer.check(caller, { interactive });
+    if (!verdict.allowed) {
+      logger.warn('refused a call', { method: member, uid: caller.uid, reason: verdict.why, action: 'deny' });
+      bus.replyError(call, verdict.interactive ? BusErrorName.interactiveAuthorizationRequired : ErrorName.NotAuthorized, `${member}: ${verdict.why}`);
+      return null;
+    }
+    logger.info('authorised a call', { method: member, uid: caller.uid, via: verdict.via });
+    return caller.uid;
+  };
+
   const runMethod = async (call: Message, member: MethodName) => {
     const spec: MethodSpec = METHODS[member];
     let actor: number | null = null;
     if (spec.mutating) {
-      const caller = await callerOf(bus, call.sender!);
-      const verdict = await authorizer.check(caller, { interactive: ((call.flags ?? 0) & MessageFlag.allowInteractiveAuthorization) !== 0 });
-      if (!verdict.allowed) {
-        logger.warn('refused a call', { method: member, uid: caller.uid, reason: verdict.why, action: 'deny' });
-        bus.replyError(call, verdict.interactive ? BusErrorName.interactiveAuthorizationRequired : ErrorName.NotAuthorized, `${member}: ${verdict.why}`);
-        return;
-      }
-      actor = caller.uid;
-      logger.info('authorised a call', { method: member, uid: caller.uid, via: verdict.via });
+      const uid = await authorize(call, member, { interactive: true });
+      if (uid === null) return;
+      actor = uid;
     }
-    const result = await handlers[member](call.body ?? [], actor);
+    const result = await handlers[member](call.body ?? [], actor, call);
+    // A handler that authorised by itself and refused has already answered.
+    if (result === null) return;
     if (Buffer.isBuffer(result)) bus.reply(call, outputSignature(spec), [], result);
     else bus.reply(call, outputSignature(spec), result);
   };
@@ -339,9 +361,3 @@ export function createDbusService(options: { readonly bus: BusConnection; readon
   };
 }
 
-function variantOf(value: string | number | boolean | string[]): Variant {
-  if (typeof value === 'string') return new Variant('s', value);
-  if (typeof value === 'boolean') return new Variant('b', value);
-  if (Array.isArray(value)) return new Variant('as', value);
-  return Number.isInteger(value) ? new Variant('x', value) : new Variant('d', value);
-}

@@ -34,8 +34,11 @@ export interface SignatureTypes {
   b: boolean;
   u: number;
   t: number;
+  d: number;
   as: string[];
+  au: number[];
   'a{st}': Record<string, number>;
+  'a{ss}': Record<string, string>;
 }
 export type Signature = keyof SignatureTypes;
 
@@ -141,8 +144,68 @@ export const STATS_FIELDS = {
 } as const satisfies FieldTable;
 export type StatsInfo = Fields<typeof STATS_FIELDS>;
 
-/** GetIntel: what is known about an address. Empty until intel gathering exists. */
-export type IntelInfo = Partial<Record<string, string | number | boolean | string[]>>;
+/**
+ * GetIntel: what is known about an address. Every field is optional: present when a source knew
+ * it. Clients ignore fields they do not know, so sources can add fields later.
+ */
+export const INTEL_FIELDS = {
+  address: 's',
+  /** "public", or the special range: private, loopback, link-local, shared, documentation, ... */
+  scope: 's',
+  /** Epoch seconds of the newest remote answer. */
+  gathered_at: 't',
+  // Location (local GeoIP database)
+  country_code: 's',
+  country: 's',
+  region: 's',
+  city: 's',
+  latitude: 'd',
+  longitude: 'd',
+  time_zone: 's',
+  // Network
+  asn: 'u',
+  as_organization: 's',
+  isp: 's',
+  reverse_dns: 's',
+  /** The reverse name resolves back to the address. */
+  reverse_dns_confirmed: 'b',
+  // WHOIS (RDAP or port 43)
+  organization: 's',
+  network_name: 's',
+  network_range: 's',
+  /** ARIN, RIPE NCC, APNIC, LACNIC, AFRINIC. */
+  registry: 's',
+  abuse_contact: 's',
+  // Shodan
+  open_ports: 'au',
+  hostnames: 'as',
+  vulnerabilities: 'as',
+  shodan_tags: 'as',
+  // AbuseIPDB
+  /** 0-100. */
+  abuse_confidence: 'u',
+  abuse_reports: 'u',
+  abuse_reporters: 'u',
+  /** Epoch seconds. */
+  abuse_last_reported: 't',
+  usage_type: 's',
+  domain: 's',
+  tor: 'b',
+  // Flags
+  hosting: 'b',
+  /** What says it is hosting, one line per source. */
+  hosting_reasons: 'as',
+  // Sources
+  /** The local databases used, with their build dates. */
+  local_databases: 'as',
+  /** Remote source -> epoch seconds of its answer (rdns, whois, shodan, abuseipdb). */
+  gathered: 'a{st}',
+  /** Remote source -> why its last attempt failed; retried later. */
+  errors: 'a{ss}',
+  /** Remote sources with no answer yet (queued, or the caller may not start lookups). */
+  pending: 'as',
+} as const satisfies FieldTable;
+export type IntelInfo = Partial<Fields<typeof INTEL_FIELDS>>;
 
 // --- members ---------------------------------------------------------------------------------------
 

@@ -68,6 +68,14 @@ export interface StoreStatistics {
 /** The store keeps the sources' read positions (sources/positions.ts). */
 export type StoredPosition = FilePosition;
 
+/** One row of the intel table: per-source answers and failures as JSON (helper/intel/cache.ts). */
+export interface StoredIntel {
+  /** Epoch ms of the newest answer. */
+  readonly gatheredAt: number;
+  readonly data: string;
+  readonly errors: string | null;
+}
+
 export interface StoreOptions {
   readonly readonly?: boolean;
   /** Overrides the migration list (tests of the migration runner). */
@@ -203,6 +211,11 @@ function prepareStatements(database: Database.Database) {
     insertActivity: prepare(
       `INSERT INTO activity_log (time, actor_uid, action, target, detail)
        VALUES (@time, @actorUid, @action, @target, @detail)`,
+    ),
+    intel: prepare('SELECT gathered_at, data, errors FROM intel WHERE address = ?'),
+    saveIntel: prepare(
+      `INSERT INTO intel (address, gathered_at, data, errors) VALUES (@address, @gatheredAt, @data, @errors)
+       ON CONFLICT (address) DO UPDATE SET gathered_at = excluded.gathered_at, data = excluded.data, errors = excluded.errors`,
     ),
     recentActivity: prepare('SELECT * FROM activity_log ORDER BY time DESC, id DESC LIMIT ?'),
     loadPosition: prepare('SELECT * FROM file_positions WHERE path = ?'),
@@ -426,6 +439,16 @@ export class Store {
   }
 
   // --- file positions (the sources' PositionStore) ----------------------------------------------
+
+  /** The cached intel of an address as stored: JSON text the intel module reads and checks. */
+  intel(address: string): StoredIntel | null {
+    const row = this.statements.intel.get(address) as { gathered_at: number; data: string; errors: string | null } | undefined;
+    return row === undefined ? null : { gatheredAt: row.gathered_at, data: row.data, errors: row.errors };
+  }
+
+  saveIntel(address: string, intel: StoredIntel): void {
+    this.statements.saveIntel.run({ address, ...intel });
+  }
 
   loadPosition(path: string): StoredPosition | undefined {
     const row = this.statements.loadPosition.get(path) as

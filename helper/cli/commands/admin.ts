@@ -1,5 +1,5 @@
 // The c2b commands that go through the helper's D-Bus API: status, ban, unban, list, banned,
-// whitelist, logs, stats, services, intel and flush. Each parses its arguments, makes its calls
+// whitelist, logs, stats, services and flush. Each parses its arguments, makes its calls
 // and prints for people (aligned tables, relative times, colour on a terminal) or for programs (JSON).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UNKNOWN_UID, type BanInfo } from '../../protocol/index.js';
@@ -235,22 +235,6 @@ export const services: Command = async (argv, io) => {
         ]),
       ])}\n`,
     );
-    return ExitCode.ok;
-  });
-};
-
-export const intel: Command = async (argv, io) => {
-  const { values, positionals } = positional(argv, { refresh: { type: 'boolean', short: 'r' }, json: { type: 'boolean', short: 'j' } });
-  return withHelper(io, 'intel', async (client) => {
-    const ip = positionals[0]!;
-    const [known, isBanned] = await Promise.all([client.getIntel(ip, Boolean(values.refresh)), client.isBanned(ip)]);
-    if (values.json) {
-      io.stdout.write(`${JSON.stringify({ ip, banned: isBanned, ...known }, null, 2)}\n`);
-      return ExitCode.ok;
-    }
-    const rows = Object.entries(known).map(([key, value]) => [key, Array.isArray(value) ? value.join(', ') : String(value)]);
-    io.stdout.write(`${formatTable([['address', ip], ['banned', isBanned ? 'yes' : 'no'], ...rows])}\n`);
-    if (rows.length === 0) io.stdout.write('no intel gathered for this address yet\n');
     return ExitCode.ok;
   });
 };
