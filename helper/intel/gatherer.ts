@@ -37,10 +37,12 @@ export interface IntelGatherer {
 const HOUR_MS = 3_600_000;
 const LONGEST_RETRY_MS = 24 * HOUR_MS;
 const DROP_WARNING_INTERVAL_MS = 60_000;
+const ANSWER_WITHIN_MS = 15_000;
 
 interface SourceContext {
   readonly address: Address;
-  readonly signal: AbortSignal;
+  /** A fresh deadline for one network exchange, also fired when the lookup is abandoned. */
+  readonly deadline: () => AbortSignal;
 }
 
 interface SourceSpec<S extends RemoteSource> {
@@ -98,13 +100,13 @@ export function createIntelGatherer(options: {
     rdns: {
       enabled: (current) => current.rdnsEnabled,
       lifetimeMs: (current) => current.cacheHours * HOUR_MS,
-      run: ({ address, signal }) => reverseLookup(address, { servers: settings.dnsServers, signal }),
+      run: ({ address, deadline }) => reverseLookup(address, { servers: settings.dnsServers, signal: deadline() }),
     },
     whois: {
       enabled: (current) => current.whoisEnabled,
       lifetimeMs: (current) => current.whoisCacheDays * 24 * HOUR_MS,
       // RDAP first; port 43 when no registry serves RDAP for the range or RDAP failed. Each gets the full deadline.
-      run: async ({ address }) => {
+      run: async ({ address, deadline }) => {
         const registries = rdapBootstrap();
         let rdapFailure: string | null = null;
         if (registries !== null) {
@@ -127,15 +129,14 @@ export function createIntelGatherer(options: {
     shodan: {
       enabled: (current) => current.shodanApiKey !== null,
       lifetimeMs: (current) => current.cacheHours * HOUR_MS,
-      run: ({ address, signal }) => shodanLookup(address, { baseUrl: settings.shodanUrl, apiKey: settings.shodanApiKey!, signal }),
+      run: ({ address, deadline }) => shodanLookup(address, { baseUrl: settings.shodanUrl, apiKey: settings.shodanApiKey!, signal: deadline() }),
     },
     abuseipdb: {
       enabled: (current) => current.abuseipdbApiKey !== null,
       lifetimeMs: (current) => current.cacheHours * HOUR_MS,
-      run: ({ address, signal }) => abuseIpdbLookup(address, { baseUrl: settings.abuseipdbUrl, apiKey: settings.abuseipdbApiKey!, signal }),
+      run: ({ address, deadline }) => abuseIpdbLookup(address, { baseUrl: settings.abuseipdbUrl, apiKey: settings.abuseipdbApiKey!, signal: deadline() }),
     },
   };
-  const deadline = () => AbortSignal.any([closing.signal, AbortSignal.timeout(timeoutMs)]);
 
   const enabledSources = REMOTE_SOURCES.filter((source) => SOURCES[source].enabled(settings));
 
@@ -151,15 +152,16 @@ export function createIntelGatherer(options: {
     });
   };
 
-  const ask = async <S extends RemoteSource>(source: S, address: Address, record: IntelRecord): Promise<void> => {
+  const ask = async <S extends RemoteSource>(source: S, address: Address, record: IntelRecord, abandoned: AbortSignal): Promise<void> => {
     const started = now();
+    const deadline = () => AbortSignal.any([abandoned, AbortSignal.timeout(timeoutMs)]);
     try {
-      const facts = await SOURCES[source].run({ address, signal: deadline() });
-      if (closing.signal.aborted) return;
+      const facts = await SOURCES[source].run({ address, deadline });
+      if (abandoned.aborted) return;
       (record.answers as Record<string, unknown>)[source] = { at: now(), facts: cleanFacts(facts) };
       delete record.failures[source];
     } catch (error) {
-      if (closing.signal.aborted) return;
+      if (abandoned.aborted) return;
       const sourceError = error instanceof SourceError ? error : null;
       const message = cleanText(redact(sourceError?.message ?? `unexpected failure: ${String(error)}`));
       const attempts = (record.failures[source]?.attempts ?? 0) + 1;
@@ -171,42 +173,58 @@ export function createIntelGatherer(options: {
   };
 
   // ---- the work queue: on-demand lookups first, then addresses queued after bans ----
+  interface Job {
+    readonly done: Promise<void>;
+    /** Abandons the job: its sources stop and nothing it learnt is kept. */
+    readonly abandon: AbortController;
+  }
   const waiting: string[] = [];
   const waitingSet = new Set<string>();
   const urgent: (() => void)[] = [];
-  const inFlight = new Map<string, Promise<void>>();
+  const inFlight = new Map<string, Job>();
   let running = 0;
   let dropped = 0;
   let gathered = 0;
   let lastDropWarning = 0;
 
-  const gatherNow = (address: Address, refresh: boolean): Promise<void> => {
+  const gatherNow = async (address: Address, refresh: boolean, abandoned: AbortSignal): Promise<void> => {
     const record = cache.read(address.text);
     const due = dueSources(record, refresh);
-    if (due.length === 0) return Promise.resolve();
-    return Promise.all(due.map((source) => ask(source, address, record))).then(() => {
-      if (closing.signal.aborted) return;
-      gathered++;
-      try {
-        cache.write(address.text, record);
-      } catch (error) {
-        logger.error('cannot store intel; it is gathered again next time', { address: address.text, error: (error as Error).message });
-      }
-    });
+    if (due.length === 0) return;
+    await Promise.all(due.map((source) => ask(source, address, record, abandoned)));
+    if (abandoned.aborted) return;
+    gathered++;
+    try {
+      cache.write(address.text, record);
+    } catch (error) {
+      logger.error('cannot store intel; it is gathered again next time', { address: address.text, error: (error as Error).message });
+    }
   };
 
-  /** Runs a gather in a slot; one per address at a time (a second caller waits for the first). */
-  const runSlotted = (address: Address, refresh: boolean, priority: 'urgent' | 'background'): Promise<void> => {
+  /**
+   * Runs a gather in a slot, one per address at a time. A refresh abandons a gather in flight (it
+   * may be stuck on a source that hangs) and starts over; any other caller waits for it.
+   */
+  const runSlotted = async (address: Address, refresh: boolean, priority: 'urgent' | 'background'): Promise<void> => {
     const existing = inFlight.get(address.text);
-    if (existing !== undefined) return existing.then(() => (refresh ? undefined : runSlotted(address, false, priority)));
-    const job = new Promise<void>((resolve) => {
+    if (existing !== undefined) {
+      if (!refresh) return existing.done;
+      existing.abandon.abort();
+      await existing.done;
+      // Another caller may have started a new job meanwhile: join it rather than run two.
+      const newer = inFlight.get(address.text);
+      if (newer !== undefined) return newer.done;
+    }
+    const abandon = new AbortController();
+    const abandoned = AbortSignal.any([closing.signal, abandon.signal]);
+    const done = new Promise<void>((resolve) => {
       const start = () => {
         running++;
-        gatherNow(address, refresh)
+        gatherNow(address, refresh, abandoned)
           .catch((error: unknown) => logger.error('intel gathering failed', { address: address.text, error: String(error) }))
           .finally(() => {
             running--;
-            inFlight.delete(address.text);
+            if (inFlight.get(address.text)?.done === done) inFlight.delete(address.text);
             resolve();
             pump();
           });
@@ -214,9 +232,9 @@ export function createIntelGatherer(options: {
       if (priority === 'urgent') urgent.push(start);
       else start();
     });
-    inFlight.set(address.text, job);
+    inFlight.set(address.text, { done, abandon });
     if (priority === 'urgent') pump();
-    return job;
+    return done;
   };
 
   const pump = () => {
@@ -258,7 +276,11 @@ export function createIntelGatherer(options: {
       if (scope !== 'public') return summarizeIntel({ address: address.text, scope, geo: {}, localDatabases, record: { answers: {}, failures: {} }, pending: [] });
       const geoFacts = geoDatabases()?.lookup(address) ?? {};
       if (gather && dueSources(cache.read(address.text), refresh).length > 0 && !closing.signal.aborted) {
-        await runSlotted(address, refresh, 'urgent');
+        // A caller waits at most ANSWER_WITHIN_MS (below D-Bus's 25 s call timeout); what is not
+        // in by then is reported pending and lands in the cache when it comes.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([runSlotted(address, refresh, 'urgent'), new Promise((resolve) => (timer = setTimeout(resolve, ANSWER_WITHIN_MS)))]);
+        clearTimeout(timer);
       }
       const record = cache.read(address.text);
       return summarizeIntel({ address: address.text, scope, geo: geoFacts, localDatabases, record, pending: dueSources(record, false) });

@@ -29,6 +29,11 @@ export interface HelperSetup {
   /** Extra TOML appended to the config. */
   readonly extraConfig?: string;
   readonly maxFailures?: number;
+  /**
+   * The body of [intel]. By default remote sources are off, so a test's ban never sends traffic
+   * beyond the machine; intel tests point them at loopback fakes.
+   */
+  readonly intel?: string;
   /** "nftables" in the helper's own network namespace (default), or "null". */
   readonly backend?: 'nftables' | 'null';
   /** Extra <policy> for the private bus. */
@@ -53,6 +58,7 @@ export async function startHelperWithBus(setup: HelperSetup = {}): Promise<Runni
       `[firewall]\nbackend = "${setup.backend ?? 'nftables'}"\n` +
       `[services.ssh]\nlog_path = "${authLog}"\nmax_failures = ${setup.maxFailures ?? 3}\n` +
       `[[whitelist.sources]]\ntype = "database"\n` +
+      `[intel]\n${setup.intel ?? 'rdns_enabled = false\nwhois_enabled = false\n'}` +
       (setup.extraConfig ?? ''),
   );
   setup.beforeStart?.({ directory: directory.path, database: join(directory.path, 'state.db') });

@@ -66,7 +66,7 @@ export function formatIntel(info: IntelInfo, options: { readonly banned?: boolea
     const error = info.errors?.[source];
     if (error !== undefined) sources.push([name, `failed${at === undefined ? '' : ` (last answer ${formatRelative(at, options.now)})`}: ${error}; asked again later`]);
     else if (at !== undefined) sources.push([name, formatRelative(at, options.now)]);
-    else if (info.pending?.includes(source)) sources.push([name, 'not asked yet']);
+    else if (info.pending?.includes(source)) sources.push([name, 'no answer yet']);
   }
   if (sources.length > 0) out.push('--- Sources ---', formatTable(sources.map(([name, text]) => [`${name}:`, text])));
   return `${out.join('\n')}\n`;
