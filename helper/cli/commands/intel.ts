@@ -1,5 +1,6 @@
 // c2b intel <ip> [-r] [-j]: who is behind an address. Through the helper when it runs (its cache, its
 // API keys); otherwise looked up directly by this process, as any user, and nothing is cached.
+import { accessSync, constants } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_PATH } from '../../config/defaults.js';
 import { defaultConfig, loadConfig } from '../../config/load.js';
@@ -74,11 +75,16 @@ export function formatIntel(info: IntelInfo, options: { readonly banned?: boolea
 
 /** The config for a direct lookup: the installed one when this user may read it, else the defaults. */
 function directConfig(path: string): { config: Config; note: string | null } {
+  const fallback = (reason: string) => ({ config: defaultConfig(), note: `${path} is ${reason}: default intel settings, no API keys` });
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (error) {
+    return fallback((error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not there' : 'not readable by you');
+  }
   try {
     return { config: loadConfig(path), note: null };
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'EACCES' ? 'not readable by you' : (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not there' : 'not valid';
-    return { config: defaultConfig(), note: `${path} is ${reason}: default intel settings, no API keys` };
+    return fallback(`not valid (${String((error as Error).message).split('\n')[0]})`);
   }
 }
 
