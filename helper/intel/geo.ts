@@ -63,12 +63,19 @@ interface AsnRecord {
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
 
+const countryNames = new Map<string, string>();
+/** Intl's name of a country code, remembered: there are only about 250 of them. */
 function countryName(code: string): string {
-  try {
-    return regionNames.of(code) ?? code;
-  } catch {
-    return code;
+  let name = countryNames.get(code);
+  if (name === undefined) {
+    try {
+      name = regionNames.of(code) ?? code;
+    } catch {
+      name = code;
+    }
+    if (countryNames.size < 1000) countryNames.set(code, name);
   }
+  return name;
 }
 
 const nonEmpty = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value : undefined);
@@ -79,20 +86,22 @@ const coordinate = (value: unknown): number | undefined => {
   return number === undefined ? undefined : Math.round(number * 10_000) / 10_000;
 };
 
-function cityFacts(record: CityRecord | null): GeoFacts {
-  if (record === null) return {};
+/** Sets only the fields that are known: the reply carries no empty keys. */
+function put<K extends keyof GeoFacts>(facts: GeoFacts, key: K, value: GeoFacts[K] | undefined): void {
+  if (value !== undefined) facts[key] = value;
+}
+
+function addCityFacts(facts: GeoFacts, record: CityRecord | null): void {
+  if (record === null) return;
   const country = record.country ?? record.registered_country;
   const countryCode = nonEmpty(country?.iso_code) ?? nonEmpty(record.country_code);
-  const facts: GeoFacts = {
-    countryCode,
-    country: nonEmpty(country?.names?.en) ?? (countryCode === undefined ? undefined : countryName(countryCode)),
-    region: nonEmpty(record.subdivisions?.[0]?.names?.en) ?? nonEmpty(record.state1),
-    city: nonEmpty(typeof record.city === 'string' ? record.city : record.city?.names?.en),
-    latitude: coordinate(record.location?.latitude) ?? coordinate(record.latitude),
-    longitude: coordinate(record.location?.longitude) ?? coordinate(record.longitude),
-    timeZone: nonEmpty(record.location?.time_zone) ?? nonEmpty(record.timezone),
-  };
-  return facts;
+  put(facts, 'countryCode', countryCode);
+  put(facts, 'country', nonEmpty(country?.names?.en) ?? (countryCode === undefined ? undefined : countryName(countryCode)));
+  put(facts, 'region', nonEmpty(record.subdivisions?.[0]?.names?.en) ?? nonEmpty(record.state1));
+  put(facts, 'city', nonEmpty(typeof record.city === 'string' ? record.city : record.city?.names?.en));
+  put(facts, 'latitude', coordinate(record.location?.latitude) ?? coordinate(record.latitude));
+  put(facts, 'longitude', coordinate(record.location?.longitude) ?? coordinate(record.longitude));
+  put(facts, 'timeZone', nonEmpty(record.location?.time_zone) ?? nonEmpty(record.timezone));
 }
 
 function firstExisting(names: readonly string[]): string | null {
@@ -112,8 +121,18 @@ function describe(kind: string, path: string, builtAt: Date): string {
 /** A lookup from one file, or a pair of per-family files (ip-location-db ships IPv4 and IPv6 apart). */
 type RecordLookup<T> = (address: Address) => T | null;
 
+/** Reads a database file; an error names the file, whatever the library said. */
+function readDatabase<T>(path: string, parse: (bytes: Buffer) => T): T {
+  try {
+    return parse(readFileSync(path));
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new Error(message.includes(path) ? message : `${path}: ${message}`);
+  }
+}
+
 function openMmdb<T>(path: string): { lookup: RecordLookup<T>; description: string; type: string } {
-  const reader = new Reader<Response>(readFileSync(path));
+  const reader = readDatabase(path, (bytes) => new Reader<Response>(bytes));
   return {
     lookup: (address) => reader.get(address.text) as unknown as T | null,
     description: describe(reader.metadata.databaseType, path, reader.metadata.buildEpoch),
@@ -148,25 +167,30 @@ function openCity(file: string | null): { lookup: RecordLookup<CityRecord>; desc
   };
 }
 
-function openAsn(file: string | null): { lookup: (address: Address) => { asn?: number; asOrganization?: string }; descriptions: string[] } {
+function openAsn(file: string | null): { lookup: (address: Address, facts: GeoFacts) => void; descriptions: string[] } {
   const path = file ?? firstExisting(['GeoLite2-ASN.mmdb', 'GeoIP2-ISP.mmdb']) ?? SHIPPED_ASN_TABLES.find((candidate) => existsSync(candidate)) ?? null;
-  if (path === null) return { lookup: () => ({}), descriptions: [] };
-  const bytes = readFileSync(path);
-  if (bytes.subarray(0, 8).toString('latin1') === 'C2BASN01') {
-    const table: AsnTable = readAsnTable(bytes);
+  if (path === null) return { lookup: () => undefined, descriptions: [] };
+  const database = readDatabase(path, (bytes): { table: AsnTable } | { reader: Reader<Response> } =>
+    bytes.subarray(0, 8).toString('latin1') === 'C2BASN01' ? { table: readAsnTable(bytes) } : { reader: new Reader<Response>(bytes) },
+  );
+  if ('table' in database) {
+    const { table } = database;
     return {
-      lookup: (address) => {
+      lookup: (address, facts) => {
         const found = table.lookup(address);
-        return found === null ? {} : { asn: found.asn, asOrganization: nonEmpty(found.organization) };
+        if (found === null) return;
+        facts.asn = found.asn;
+        put(facts, 'asOrganization', nonEmpty(found.organization));
       },
       descriptions: [describe('ASN table (RouteViews, RIRs, DB-IP via ip-location-db)', path, new Date(table.builtAt))],
     };
   }
-  const reader = new Reader<Response>(bytes);
+  const { reader } = database;
   return {
-    lookup: (address) => {
+    lookup: (address, facts) => {
       const record = reader.get(address.text) as unknown as AsnRecord | null;
-      return { asn: finite(record?.autonomous_system_number), asOrganization: nonEmpty(record?.autonomous_system_organization) };
+      put(facts, 'asn', finite(record?.autonomous_system_number));
+      put(facts, 'asOrganization', nonEmpty(record?.autonomous_system_organization));
     },
     descriptions: [describe(reader.metadata.databaseType, path, reader.metadata.buildEpoch)],
   };
@@ -182,8 +206,9 @@ export function openGeoDatabases(files: GeoDatabaseFiles): GeoDatabases {
   return {
     descriptions: [...city.descriptions, ...asn.descriptions],
     lookup(address) {
-      const facts: GeoFacts = { ...cityFacts(city.lookup(address)), ...asn.lookup(address) };
-      for (const key of Object.keys(facts) as (keyof GeoFacts)[]) if (facts[key] === undefined) delete facts[key];
+      const facts: GeoFacts = {};
+      addCityFacts(facts, city.lookup(address));
+      asn.lookup(address, facts);
       return facts;
     },
   };

@@ -50,11 +50,16 @@ const MAX_TEXT = 200;
 
 /** One line of printable text: controls, bidi overrides and escape sequences removed, length capped. */
 export function cleanText(value: string): string {
-  return value
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+/g, ' ')
+  const text = value
+    // Invisible format characters (bidi overrides and isolates, zero-width marks) go; controls become spaces.
+    .replace(/[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]+/g, '')
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
     .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, MAX_TEXT);
+    .trim();
+  if (text.length <= MAX_TEXT) return text;
+  // The cap never splits a character in two: a high surrogate left at the end goes too.
+  const cut = text.slice(0, MAX_TEXT);
+  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
 
 /** Cleans every string in a source's facts (arrays capped), and drops empty ones. */
@@ -68,7 +73,7 @@ export function cleanFacts<T extends object>(facts: T): T {
       cleaned[key] = value
         .slice(0, 1000)
         .map((item: unknown) => (typeof item === 'string' ? cleanText(item) : item))
-        .filter((item: unknown) => item !== '' && (typeof item === 'string' || typeof item === 'number'));
+        .filter((item: unknown) => (typeof item === 'string' && item !== '') || (typeof item === 'number' && Number.isFinite(item)));
     } else if (typeof value === 'number' ? Number.isFinite(value) : typeof value === 'boolean') {
       cleaned[key] = value;
     }

@@ -45,7 +45,8 @@ function registryOfAnswer(server: string, source: string | undefined, answer: st
 const FIELDS: Record<Exclude<keyof WhoisFacts, 'via' | 'registry'>, readonly string[]> = {
   networkRange: ['cidr', 'inetnum', 'inet6num', 'netrange'],
   networkName: ['netname', 'network-name'],
-  organization: ['orgname', 'org-name', 'owner', 'organization', 'descr', 'customer', 'custname'],
+  // ARIN's "Customer:" and "Organization:" carry the handle in brackets; CustName and OrgName do not.
+  organization: ['orgname', 'org-name', 'owner', 'custname', 'organization', 'descr', 'customer'],
   abuseContact: ['orgabuseemail', 'abuse-mailbox', 'rabuseemail', 'abuse-c-email'],
   country: ['country'],
 };

@@ -21,7 +21,7 @@ function failureLine(address: string, index: number): string {
   return `${syslogStamp(Date.now())} bench sshd[${20_000 + index}]: Failed password for invalid user admin from ${address} port ${40_000 + (index % 20_000)} ssh2\n`;
 }
 
-function quantile(sorted: readonly number[], fraction: number): number {
+export function quantile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))]!;
 }
 
@@ -53,7 +53,7 @@ function watchKernel(namespace: NetworkNamespace): { arrival: (address: string) 
   };
 }
 
-interface Latency {
+export interface Latency {
   readonly name: string;
   /** The first ban: cold code paths, first database write, first nft line. */
   readonly firstMs: number;
@@ -65,7 +65,7 @@ interface Latency {
  * (warm-up) ban is waited for by listing the ruleset, because some tools create their table only
  * then and `nft monitor` reports elements only of tables that existed when it started.
  */
-async function measureLatency(
+export async function measureLatency(
   name: string,
   namespace: NetworkNamespace,
   log: string,
@@ -112,7 +112,7 @@ function helperConfig(directory: string, log: string, maxFailures: number): stri
   return path;
 }
 
-async function startHelper(namespace: NetworkNamespace, config: string) {
+export async function startHelper(namespace: NetworkNamespace, config: string) {
   const [node, ...script] = helperCommand('daemon/main');
   const started = performance.now();
   const child = namespace.spawn([node!, ...script, '-f', '-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -132,7 +132,7 @@ async function startHelper(namespace: NetworkNamespace, config: string) {
   return { child, startSeconds: (performance.now() - started) / 1000, output: () => output };
 }
 
-async function stop(child: { kill: (signal: NodeJS.Signals) => boolean; exitCode: number | null; once: (event: 'exit', listener: () => void) => unknown }) {
+export async function stop(child: { kill: (signal: NodeJS.Signals) => boolean; exitCode: number | null; once: (event: 'exit', listener: () => void) => unknown }) {
   if (child.exitCode !== null) return;
   await new Promise<void>((resolve) => {
     child.once('exit', () => resolve());

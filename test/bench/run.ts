@@ -1,5 +1,6 @@
 // npm run bench: detection speed and memory side by side with fail2ban-regex, sshguard's parser and grep,
-// then enforcement (ban latency against sshguard, restore, burst; see enforcement.ts).
+// then enforcement (ban latency against sshguard, restore, burst; see enforcement.ts), the API
+// (api.ts) and intel (local lookups, ban latency with auto_intel off and on; intel.ts).
 //
 // Every tool reads the same generated 1,000,000-line auth.log in the same run; results are ratios,
 // because the machines are shared and absolute numbers drift. Nothing here passes or fails.
@@ -10,6 +11,7 @@ import { repositoryRoot, temporaryDirectory } from '../support/paths.js';
 import { benchApi } from './api.js';
 import { benchEnforcement } from './enforcement.js';
 import { generateAuthLog } from './generate-auth-log.js';
+import { benchIntel } from './intel.js';
 
 interface Measurement {
   readonly name: string;
@@ -98,3 +100,4 @@ async function main(): Promise<void> {
 await main();
 await benchEnforcement();
 await benchApi();
+await benchIntel();
