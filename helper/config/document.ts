@@ -134,10 +134,19 @@ const apiUrl = refine(httpUrl, (value, reject) => {
   return url.protocol === 'https:' || loopback ? value : reject(`must be https:// (plain http:// only to loopback), got ${JSON.stringify(value)}`);
 });
 
-/** "host" or "host:port" of a DNS or WHOIS server. */
+/** "host" or "host:port" of a WHOIS server; IPv6 in brackets ("[2001:db8::43]:43"). */
 const serverAddress = text({
-  pattern: /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$|^[0-9A-Fa-f:]{2,45}$/,
-  expected: 'a host name or address, optionally with ":port" (IPv6 with a port as "[::1]:53")',
+  pattern: /^(?:[A-Za-z0-9][A-Za-z0-9.-]{0,252}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/,
+  expected: 'a host name or address, optionally with ":port" (IPv6 in brackets: "[2001:db8::43]:43")',
+});
+
+/** A resolver: an address, optionally with a port ("192.0.2.53", "192.0.2.53:5353", "[2001:db8::53]:53"). */
+const resolverAddress = refine(text({ expected: 'an IP address, optionally with ":port" (IPv6 with a port in brackets)' }), (value, reject) => {
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(value);
+  const plain = /^([^:]+)(?::(\d{1,5}))?$/.exec(value);
+  const [host, port] = bracketed !== null ? [bracketed[1]!, bracketed[2]] : plain !== null ? [plain[1]!, plain[2]] : [value, undefined];
+  const validPort = port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+  return parseAddress(host) !== null && validPort ? value : reject(`must be an IP address (resolvers are not looked up by name), optionally with a port, got ${JSON.stringify(value)}`);
 });
 
 const intel = table({
@@ -149,7 +158,7 @@ const intel = table({
   abuseipdb_api_key: nullable(text({ pattern: /^\S+$/, expected: 'a non-empty string without spaces' })),
   geoip_city_database: nullable(absolutePath()),
   geoip_asn_database: nullable(absolutePath()),
-  dns_servers: withDefault(list(serverAddress), []),
+  dns_servers: withDefault(list(resolverAddress), []),
   rdap_bootstrap_dir: nullable(absolutePath()),
   whois_server: withDefault(serverAddress, 'whois.iana.org'),
   shodan_url: withDefault(apiUrl, 'https://api.shodan.io'),

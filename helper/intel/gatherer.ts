@@ -38,6 +38,8 @@ const HOUR_MS = 3_600_000;
 const LONGEST_RETRY_MS = 24 * HOUR_MS;
 const DROP_WARNING_INTERVAL_MS = 60_000;
 const ANSWER_WITHIN_MS = 15_000;
+/** On-demand lookups waiting for a slot; past this, callers get what is known without a lookup. */
+const MAX_WAITING_CALLERS = 100;
 
 interface SourceContext {
   readonly address: Address;
@@ -139,11 +141,15 @@ export function createIntelGatherer(options: {
   };
 
   const enabledSources = REMOTE_SOURCES.filter((source) => SOURCES[source].enabled(settings));
+  /** A refused key or a rate limit pauses the source for every address, not only the one that met it. */
+  const paused = new Map<RemoteSource, { until: number; reason: string }>();
+  const isPaused = (source: RemoteSource) => (paused.get(source)?.until ?? 0) > now();
 
   /** Sources to ask now: no answer or a stale one, and not waiting out a failure (refresh asks all). */
   const dueSources = (record: IntelRecord, refresh: boolean): RemoteSource[] => {
     const current = now();
     return enabledSources.filter((source) => {
+      if (isPaused(source)) return false;
       if (refresh) return true;
       const answer = record.answers[source];
       const failure = record.failures[source];
@@ -153,6 +159,8 @@ export function createIntelGatherer(options: {
   };
 
   const ask = async <S extends RemoteSource>(source: S, address: Address, record: IntelRecord, abandoned: AbortSignal): Promise<void> => {
+    // Waiting in the queue may have outlived the job (a refresh abandoned it) or the source's pause.
+    if (abandoned.aborted || isPaused(source)) return;
     const started = now();
     const deadline = () => AbortSignal.any([abandoned, AbortSignal.timeout(timeoutMs)]);
     try {
@@ -166,7 +174,13 @@ export function createIntelGatherer(options: {
       const message = cleanText(redact(sourceError?.message ?? `unexpected failure: ${String(error)}`));
       const attempts = (record.failures[source]?.attempts ?? 0) + 1;
       const backoff = Math.min(LONGEST_RETRY_MS, settings.retryMinutes * 60_000 * 2 ** Math.min(attempts - 1, 10));
-      record.failures[source] = { at: now(), message, retryAt: now() + Math.max(backoff, sourceError?.retryAfterMs ?? 0), attempts };
+      const retryAt = now() + Math.min(LONGEST_RETRY_MS, Math.max(backoff, sourceError?.retryAfterMs ?? 0));
+      record.failures[source] = { at: now(), message, retryAt, attempts };
+      if (sourceError?.kind === 'refused' || sourceError?.kind === 'rate-limited') {
+        const until = now() + Math.min(LONGEST_RETRY_MS, Math.max(settings.retryMinutes * 60_000, sourceError.retryAfterMs ?? 0));
+        paused.set(source, { until, reason: message });
+        logger.warn('an intel source is paused for every address', { source, until: new Date(until).toISOString(), error: message });
+      }
       const level = sourceError === null ? 'error' : 'info';
       logger[level]('an intel source failed; it will be asked again later', { source, address: address.text, error: message, ms: now() - started });
     }
@@ -180,15 +194,26 @@ export function createIntelGatherer(options: {
   }
   const waiting: string[] = [];
   const waitingSet = new Set<string>();
-  const urgent: (() => void)[] = [];
+  const urgent: { start: () => void; drop: () => void }[] = [];
+  const jobs = new Set<AbortController>();
   const inFlight = new Map<string, Job>();
   let running = 0;
   let dropped = 0;
   let gathered = 0;
   let lastDropWarning = 0;
 
+  /** The cache, or nothing known when it cannot be read (a store closed by a reload, a broken disk). */
+  const readCache = (address: Address): IntelRecord => {
+    try {
+      return cache.read(address.text);
+    } catch (error) {
+      logger.warn('cannot read cached intel', { address: address.text, error: (error as Error).message });
+      return { answers: {}, failures: {} };
+    }
+  };
+
   const gatherNow = async (address: Address, refresh: boolean, abandoned: AbortSignal): Promise<void> => {
-    const record = cache.read(address.text);
+    const record = readCache(address);
     const due = dueSources(record, refresh);
     if (due.length === 0) return;
     await Promise.all(due.map((source) => ask(source, address, record, abandoned)));
@@ -215,22 +240,32 @@ export function createIntelGatherer(options: {
       const newer = inFlight.get(address.text);
       if (newer !== undefined) return newer.done;
     }
+    // Each job has its own controller, aborted by close() through the jobs set: a signal combined
+    // with a long-lived one would pile up in it (nodejs/node#55351).
     const abandon = new AbortController();
-    const abandoned = AbortSignal.any([closing.signal, abandon.signal]);
+    jobs.add(abandon);
     const done = new Promise<void>((resolve) => {
       const start = () => {
         running++;
-        gatherNow(address, refresh, abandoned)
+        gatherNow(address, refresh, abandon.signal)
           .catch((error: unknown) => logger.error('intel gathering failed', { address: address.text, error: String(error) }))
           .finally(() => {
             running--;
+            jobs.delete(abandon);
             if (inFlight.get(address.text)?.done === done) inFlight.delete(address.text);
             resolve();
             pump();
           });
       };
-      if (priority === 'urgent') urgent.push(start);
-      else start();
+      if (priority === 'urgent') {
+        urgent.push({
+          start,
+          drop: () => {
+            jobs.delete(abandon);
+            resolve();
+          },
+        });
+      } else start();
     });
     inFlight.set(address.text, { done, abandon });
     if (priority === 'urgent') pump();
@@ -241,7 +276,7 @@ export function createIntelGatherer(options: {
     while (running < settings.maxConcurrent && !closing.signal.aborted) {
       const next = urgent.shift();
       if (next !== undefined) {
-        next();
+        next.start();
         continue;
       }
       const text = waiting.shift();
@@ -275,24 +310,30 @@ export function createIntelGatherer(options: {
       const localDatabases = geoDatabases()?.descriptions ?? [];
       if (scope !== 'public') return summarizeIntel({ address: address.text, scope, geo: {}, localDatabases, record: { answers: {}, failures: {} }, pending: [] });
       const geoFacts = geoDatabases()?.lookup(address) ?? {};
-      if (gather && dueSources(cache.read(address.text), refresh).length > 0 && !closing.signal.aborted) {
+      if (gather && urgent.length < MAX_WAITING_CALLERS && dueSources(readCache(address), refresh).length > 0 && !closing.signal.aborted) {
         // A caller waits at most ANSWER_WITHIN_MS (below D-Bus's 25 s call timeout); what is not
         // in by then is reported pending and lands in the cache when it comes.
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([runSlotted(address, refresh, 'urgent'), new Promise((resolve) => (timer = setTimeout(resolve, ANSWER_WITHIN_MS)))]);
         clearTimeout(timer);
       }
-      const record = cache.read(address.text);
-      return summarizeIntel({ address: address.text, scope, geo: geoFacts, localDatabases, record, pending: dueSources(record, false) });
+      const record = readCache(address);
+      const info = summarizeIntel({ address: address.text, scope, geo: geoFacts, localDatabases, record, pending: dueSources(record, false) });
+      const pauses = [...paused].filter(([source]) => isPaused(source) && record.answers[source] === undefined);
+      if (pauses.length > 0) {
+        info.errors = { ...info.errors, ...Object.fromEntries(pauses.map(([source, pause]) => [source, `paused until ${new Date(pause.until).toISOString()}: ${pause.reason}`])) };
+      }
+      return info;
     },
 
     counters: () => ({ queued: waiting.length, running, dropped, gathered }),
 
     close() {
       closing.abort();
+      for (const job of jobs) job.abort();
+      for (const job of urgent.splice(0)) job.drop();
       waiting.length = 0;
       waitingSet.clear();
-      urgent.length = 0;
     },
   };
 }

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Reader, type Response } from 'maxmind';
 import type { Address } from '../core/address.js';
 import { readAsnTable, type AsnTable } from './asn-table.js';
+import { cleanText } from './record.js';
 
 export interface GeoFacts {
   countryCode?: string;
@@ -78,7 +79,12 @@ function countryName(code: string): string {
   return name;
 }
 
-const nonEmpty = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value : undefined);
+/** Names in the databases come from registry data that network holders write: cleaned like remote text. */
+const nonEmpty = (value: unknown): string | undefined => {
+  if (typeof value !== 'string') return undefined;
+  const text = cleanText(value);
+  return text === '' ? undefined : text;
+};
 const finite = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 /** The databases store float32 coordinates; four decimals (about 10 m) is all they mean. */
 const coordinate = (value: unknown): number | undefined => {

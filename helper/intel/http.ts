@@ -1,7 +1,11 @@
 // JSON over HTTPS for the remote intel sources (RDAP, Shodan, AbuseIPDB), with the limits a root
 // daemon needs: a deadline, a cap on the body, redirects followed only to HTTPS, and errors that
 // name the host and path but never the query string (where Shodan wants its API key).
+import type { IncomingHttpHeaders } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { parseAddress, isLoopback } from '../core/address.js';
+import { lookup } from './resolve.js';
 
 /** Why a source failed; retryAfterMs when the service said when to come back. */
 export class SourceError extends Error {
@@ -23,6 +27,7 @@ export interface JsonResponse {
 
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
+const LONGEST_RETRY_AFTER_MS = 24 * 3_600_000;
 
 /** Plain HTTP only to loopback (test servers, a local proxy); anything else must be HTTPS. */
 export function checkEndpoint(url: URL): void {
@@ -36,73 +41,90 @@ export function checkEndpoint(url: URL): void {
 /** host and path, without the query string that may carry a key. */
 export const describeUrl = (url: URL) => `${url.protocol}//${url.host}${url.pathname}`;
 
+/** Retry-After in ms, at most a day: a service cannot park a source for months. */
 function retryAfter(header: string | null, now: number): number | null {
   if (header === null) return null;
-  if (/^\d{1,7}$/.test(header.trim())) return Number(header.trim()) * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
+  const value = header.trim();
+  const milliseconds = /^\d{1,9}$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
+  return Number.isNaN(milliseconds) ? null : Math.min(Math.max(0, milliseconds), LONGEST_RETRY_AFTER_MS);
 }
 
-async function readCapped(response: Response, where: string): Promise<string> {
-  const reader = response.body?.getReader();
-  if (reader === undefined) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
-      throw new SourceError(`${where}: answer larger than ${MAX_BODY_BYTES} bytes`, 'malformed');
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+interface RawResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly text: string;
+}
+
+/** One GET with node's http(s) and our c-ares lookup; the body is capped and the signal ends it. */
+function request(url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<RawResponse> {
+  const where = describeUrl(url);
+  return new Promise((resolve, reject) => {
+    const fail = (error: SourceError) => {
+      outgoing.destroy();
+      reject(error);
+    };
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const outgoing = send(url, { method: 'GET', headers, lookup, signal }, (incoming) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      incoming.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) fail(new SourceError(`${where}: answer larger than ${MAX_BODY_BYTES} bytes`, 'malformed'));
+        else chunks.push(chunk);
+      });
+      incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      // Cut off mid-body (deadline, reset): 'close' without 'end'.
+      incoming.on('close', () => {
+        if (!incoming.complete) reject(new SourceError(`${where}: ${signal.aborted ? 'no answer in time' : 'connection closed mid-answer'}`, signal.aborted ? 'timeout' : 'network'));
+      });
+      incoming.on('error', (error: NodeJS.ErrnoException) => reject(signal.aborted ? new SourceError(`${where}: no answer in time`, 'timeout') : new SourceError(`${where}: ${error.code ?? error.message}`, 'network')));
+    });
+    outgoing.on('error', (error: NodeJS.ErrnoException) => {
+      reject(signal.aborted ? new SourceError(`${where}: no answer in time`, 'timeout') : new SourceError(`${where}: ${error.code ?? error.message}`, 'network'));
+    });
+    outgoing.end();
+  });
 }
 
 /**
- * GETs url and parses a JSON body, following redirects under the same rules. Rejects with a
- * SourceError on timeout (signal), network failure, oversize or malformed JSON; HTTP errors are
- * returned as statuses for the caller to interpret (404 often means "nothing known").
+ * GETs url and parses a JSON body. Redirects are followed (RDAP registries send each other's space
+ * on) only when `followRedirects` is set, only to HTTPS, and without the caller's headers once the
+ * origin changes; requests that carry an API key set no followRedirects. Rejects with a SourceError on
+ * timeout (signal), network failure, oversize or malformed JSON; HTTP errors come back as statuses
+ * for the caller to interpret (404 often means "nothing known").
  */
-export async function getJson(url: URL, options: { readonly headers?: Record<string, string>; readonly signal: AbortSignal }): Promise<JsonResponse> {
+export async function getJson(
+  url: URL,
+  options: { readonly headers?: Record<string, string>; readonly signal: AbortSignal; readonly followRedirects?: boolean },
+): Promise<JsonResponse> {
   let current = url;
+  let headers: Record<string, string> = { accept: 'application/json, application/rdap+json', 'user-agent': 'croissant2ban', ...options.headers };
   for (let hop = 0; ; hop++) {
     checkEndpoint(current);
+    if (options.signal.aborted) throw new SourceError(`${describeUrl(current)}: no answer in time`, 'timeout');
     const where = describeUrl(current);
-    let response: Response;
-    try {
-      response = await fetch(current, { headers: { accept: 'application/json, application/rdap+json', ...options.headers }, redirect: 'manual', signal: options.signal });
-    } catch (error) {
-      if (options.signal.aborted) throw new SourceError(`${where}: no answer in time`, 'timeout');
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new SourceError(`${where}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, 'network');
-    }
-    if (response.status >= 300 && response.status < 400 && response.headers.has('location')) {
-      await response.body?.cancel();
+    const response = await request(current, headers, options.signal);
+    const location = response.headers.location;
+    if (response.status >= 300 && response.status < 400 && typeof location === 'string') {
+      if (options.followRedirects !== true) throw new SourceError(`${where}: redirected (HTTP ${response.status}); not followed`, 'http');
       if (hop >= MAX_REDIRECTS) throw new SourceError(`${where}: more than ${MAX_REDIRECTS} redirects`, 'http');
-      current = new URL(response.headers.get('location')!, current);
+      const next = new URL(location, current);
+      if (next.protocol !== 'https:') throw new SourceError(`${where}: redirected to ${next.protocol}//${next.host}; only https is followed`, 'refused');
+      if (next.origin !== current.origin) headers = { accept: headers.accept!, 'user-agent': headers['user-agent']! };
+      current = next;
       continue;
     }
-    let text: string;
-    try {
-      text = await readCapped(response, where);
-    } catch (error) {
-      if (error instanceof SourceError) throw error;
-      if (options.signal.aborted) throw new SourceError(`${where}: no answer in time`, 'timeout');
-      throw new SourceError(`${where}: ${(error as Error).message}`, 'network');
-    }
     let body: unknown;
-    if (text.trim() !== '') {
+    if (response.text.trim() !== '') {
       try {
-        body = JSON.parse(text);
+        body = JSON.parse(response.text);
       } catch {
         // An error page in HTML is an HTTP error, not a malformed answer.
-        if (response.ok) throw new SourceError(`${where}: answer is not JSON`, 'malformed');
+        if (response.status >= 200 && response.status < 300) throw new SourceError(`${where}: answer is not JSON`, 'malformed');
       }
     }
-    return { status: response.status, body, retryAfterMs: retryAfter(response.headers.get('retry-after'), Date.now()) };
+    const retry = response.headers['retry-after'];
+    return { status: response.status, body, retryAfterMs: retryAfter(typeof retry === 'string' ? retry : null, Date.now()) };
   }
 }
 

@@ -110,7 +110,7 @@ export async function rdapLookup(address: Address, options: { readonly bootstrap
   const [server] = options.bootstrap.serversFor(address);
   if (server === undefined) return null;
   const url = new URL(`ip/${address.text}`, server);
-  const response = await getJson(url, { signal: options.signal });
+  const response = await getJson(url, { signal: options.signal, followRedirects: true });
   if (response.status === 404) throw new SourceError(`${server.host}: no RDAP record for ${address.text} (HTTP 404)`, 'http');
   if (response.status !== 200) throw statusError(url, response);
   return parseRdapNetwork(response.body, server);

@@ -87,17 +87,23 @@ export function parseWhoisText(answer: string, server: string): WhoisFacts {
   };
 }
 
+/** The registries' WHOIS servers: the only hosts a referral may send the helper to. */
+export const REGISTRY_WHOIS_SERVERS: ReadonlySet<string> = new Set(['whois.arin.net', 'whois.ripe.net', 'whois.apnic.net', 'whois.lacnic.net', 'whois.afrinic.net']);
+
 /**
- * Where an answer sends us next: IANA's "refer:"/"whois:", ARIN's "ReferralServer: whois://host".
- * Returns "host" or "host:port"; rwhois and other schemes are not followed.
+ * Where an answer sends us next: IANA's "refer:"/"whois:" (`from` "iana") or ARIN's
+ * "ReferralServer: whois://host" (`from` "arin"), at the start of a line only: an indented line
+ * continues a field that the block's holder wrote. Returns "host" or "host:port"; rwhois and other
+ * schemes are not followed.
  */
-export function referralOf(answer: string): string | null {
+export function referralOf(answer: string, from: 'iana' | 'arin'): string | null {
+  const key = from === 'iana' ? /^(?:refer|whois):[ \t]*(\S+)[ \t]*$/i : /^ReferralServer:[ \t]*(\S+)[ \t]*$/i;
   for (const line of answer.split(/\r?\n/)) {
-    const match = /^\s*(?:refer|whois|ReferralServer):\s*(\S+)\s*$/i.exec(line);
+    const match = key.exec(line);
     if (match === null) continue;
     const target = match[1]!;
     const plain = /^(?:whois:\/\/)?([a-z0-9.-]{1,253}|\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?\/?$/i.exec(target);
-    if (plain !== null) return plain[2] === undefined ? plain[1]! : `${plain[1]}:${plain[2]}`;
+    if (plain !== null) return plain[2] === undefined ? plain[1]!.toLowerCase() : `${plain[1]!.toLowerCase()}:${plain[2]}`;
   }
   return null;
 }

@@ -2,8 +2,9 @@
 // its referral to the registry, and ARIN's referral on to whoever it delegated the range to.
 import { connect } from 'node:net';
 import type { Address } from '../core/address.js';
+import { lookup } from './resolve.js';
 import { SourceError } from './http.js';
-import { parseWhoisText, referralOf, type WhoisFacts } from './whois-facts.js';
+import { parseWhoisText, referralOf, REGISTRY_WHOIS_SERVERS, type WhoisFacts } from './whois-facts.js';
 
 const MAX_ANSWER_BYTES = 256 * 1024;
 const MAX_REFERRALS = 3;
@@ -13,7 +14,7 @@ function splitServer(server: string): { host: string; port: number } {
   const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(server);
   if (bracketed !== null) return { host: bracketed[1]!, port: Number(bracketed[2] ?? 43) };
   const [host, port] = server.split(':');
-  return { host: host!, port: Number(port ?? 43) };
+  return { host: host!, port: port === undefined ? 43 : Number(port) };
 }
 
 /** One query: send a line, read until the server closes, within the signal's deadline. */
@@ -26,7 +27,7 @@ export function whoisQuery(server: string, query: string, signal: AbortSignal): 
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    const socket = connect({ host, port });
+    const socket = connect({ host, port, lookup });
     const onAbort = () => {
       socket.destroy();
       reject(new SourceError(`whois ${server}: no answer in time`, 'timeout'));
@@ -53,14 +54,14 @@ export function whoisQuery(server: string, query: string, signal: AbortSignal): 
 const queryFor = (server: string, address: Address) => (/(^|\.)arin\.net(:|$)/i.test(server) ? `n + ${address.text}` : address.text);
 
 /**
- * Whether to follow a referral. A referral is written by whoever holds the address block, so the
- * root helper does not let it aim at any host and port: only registry-style names on port 43, or
- * any port on the very host the admin configured (a local mirror, the tests' loopback servers).
+ * Whether to follow a referral. A referral is written by whoever answers (and ARIN's by whoever holds
+ * the block), so the root helper goes only to the registries' own servers on port 43, or to the host
+ * the admin configured (a local mirror, the tests' loopback servers) on any port.
  */
 function mayFollow(target: string, configured: string): boolean {
   const { host, port } = splitServer(target);
   if (host.toLowerCase() === splitServer(configured).host.toLowerCase()) return true;
-  return port === 43 && /^(?=.*[a-z])[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})+$/i.test(host) && !/^localhost$/i.test(host);
+  return port === 43 && REGISTRY_WHOIS_SERVERS.has(host.toLowerCase());
 }
 
 /**
@@ -76,7 +77,9 @@ export async function whoisLookup(address: Address, options: { readonly server: 
     const answer = await whoisQuery(server, queryFor(server, address), options.signal);
     const facts = parseWhoisText(answer, server);
     if (facts.networkRange !== undefined || facts.organization !== undefined) best = facts;
-    const next = referralOf(answer);
+    // The first server (IANA) refers to a registry; after that only ARIN refers on, for space it
+    // handed to another registry. Nobody else's referral is followed.
+    const next = hop === 0 ? referralOf(answer, 'iana') : facts.registry === 'ARIN' ? referralOf(answer, 'arin') : null;
     if (next === null || visited.has(next.toLowerCase()) || !mayFollow(next, options.server)) break;
     server = next;
   }

@@ -109,7 +109,7 @@ export const intel: Command = async (argv, io) => {
     async (client) => {
       const [info, banned] = await Promise.all([client.getIntel(text, refresh), client.isBanned(text)]);
       if (!values.json && (info.pending?.length ?? 0) > 0 && !refresh) {
-        io.stderr.write('c2b intel: some sources were not asked (only admins start lookups through the helper); see Sources\n');
+        io.stderr.write('c2b intel: some sources have no answer yet (only admins start lookups, and a slow source answers later); see Sources\n');
       }
       return print(info, banned);
     },

@@ -112,7 +112,10 @@ test('invalid addresses are refused with InvalidAddress naming the input; whitel
   await assert.rejects(client.whitelistAdd('10.0.0.0/33', ''), { kind: 'InvalidAddress' });
   await assert.rejects(client.getIntel('nope', false), { kind: 'InvalidAddress' });
   await assert.rejects(client.ban('127.0.0.1', 60, ''), { kind: 'Whitelisted' });
-  assert.deepEqual(await client.getIntel('192.0.2.1', false), {}, 'no intel sources yet: an empty answer');
+  const documentation = await client.getIntel('192.0.2.1', false);
+  assert.equal(documentation.address, '192.0.2.1');
+  assert.equal(documentation.scope, 'documentation', 'a documentation address is answered locally');
+  assert.equal(documentation.gathered, undefined);
 });
 
 test('whitelisting a network lifts the bans inside it, and banning inside it is then refused; removal works once', async () => {
@@ -168,7 +171,10 @@ test('the CLI drives the same API: ban, list as JSON, table and simple, unban, w
   assert.match((await runCli(['services'], { env })).stdout, /ssh\s+on\s+3 in 10m -> 1h/);
   assert.match((await runCli(['status'], { env })).stdout, /helper\s+running \(pid \d+/);
   const intel = await runCli(['intel', '203.0.113.50', '-j'], { env });
-  assert.deepEqual(JSON.parse(intel.stdout), { ip: '203.0.113.50', banned: true });
+  assert.equal(intel.status, 0, intel.stderr);
+  assert.deepEqual(JSON.parse(intel.stdout), await client.getIntel('203.0.113.50', false), 'c2b intel -j prints what GetIntel returns');
+  const human = await runCli(['intel', '203.0.113.50'], { env });
+  assert.match(human.stdout, /^IP: 203\.0\.113\.50\nBanned: yes\nScope: documentation address \(answered locally, nothing was looked up\)\n/);
 });
 
 test('Reload reads the configuration again; a broken one is refused with the reason and the running one stays', async () => {

@@ -199,10 +199,14 @@ test('a refused key, a rate limit, a malformed body and a hang each fail their o
   assert.equal(first.reverse_dns, 'dns.google');
   assert.equal(first.organization, 'Google LLC');
 
+  gatherer.close();
+
+  // A new gatherer (a reload), since a refused key and a rate limit pause their sources.
   shodanAnswer = () => ({ status: 200, body: '{"ports": [22, 80' });
   abuseAnswer = () => 'hang';
-  const second = await gatherer.lookup(address('8.8.8.8'), { refresh: true, gather: true });
-  gatherer.close();
+  const again = createIntelGatherer({ settings: settings(), cache: memoryCache(), logger });
+  const second = await again.lookup(address('8.8.8.8'), { refresh: true, gather: true });
+  again.close();
   assert.match(second.errors?.shodan ?? '', /not JSON/);
   assert.match(second.errors?.abuseipdb ?? '', /no answer in time/);
   assert.equal(second.reverse_dns, 'dns.google');
@@ -280,4 +284,26 @@ test('the background queue is bounded, runs at most max_concurrent lookups, and 
   assert.deepEqual(gatherer.counters(), { queued: 1, running: 2, dropped: 5, gathered: 0 });
   assert.ok(lines.some((line) => line.startsWith('warn the intel queue is full')));
   gatherer.close();
+});
+
+test('a rate limit or a refused key pauses that source for every address, not only the one that met it', async () => {
+  resetFakes();
+  abuseAnswer = () => ({ status: 429, body: { errors: [{ detail: 'Daily rate limit exceeded.' }] }, headers: { 'retry-after': '600' } });
+  const { logger, lines } = recordingLogger();
+  const gatherer = createIntelGatherer({ settings: settings({ rdnsEnabled: false, whoisEnabled: false, shodanApiKey: null }), cache: memoryCache(), logger });
+  await gatherer.lookup(address('8.8.8.8'), { refresh: false, gather: true });
+  const other = await gatherer.lookup(address('193.0.6.139'), { refresh: true, gather: true });
+  gatherer.close();
+  assert.equal(abuse.requests.length, 1, 'the second address did not spend another call');
+  assert.match(other.errors?.abuseipdb ?? '', /^paused until \d{4}-.*rate limited \(HTTP 429\)/);
+  assert.ok(lines.some((line) => line.startsWith('warn an intel source is paused for every address')));
+});
+
+test('an API that answers with a redirect is not followed, so its key goes nowhere else', async () => {
+  resetFakes();
+  abuseAnswer = () => ({ status: 302, headers: { location: 'https://collector.example.net/steal' } });
+  const gatherer = createIntelGatherer({ settings: settings({ rdnsEnabled: false, whoisEnabled: false, shodanApiKey: null }), cache: memoryCache(), logger: recordingLogger().logger });
+  const info = await gatherer.lookup(address('8.8.8.8'), { refresh: false, gather: true });
+  gatherer.close();
+  assert.match(info.errors?.abuseipdb ?? '', /redirected \(HTTP 302\); not followed/);
 });

@@ -207,36 +207,46 @@ test('lines with ANSI escapes and control characters are parsed without throwing
 });
 
 test("IANA's answers refer to the RIR's whois server", () => {
-  assert.equal(referralOf(fixture('iana-8.8.8.8.txt')), 'whois.arin.net');
-  assert.equal(referralOf(fixture('iana-193.0.6.139.txt')), 'whois.ripe.net');
-  assert.equal(referralOf(fixture('iana-1.1.1.1.txt')), 'whois.apnic.net');
+  assert.equal(referralOf(fixture('iana-8.8.8.8.txt'), 'iana'), 'whois.arin.net');
+  assert.equal(referralOf(fixture('iana-193.0.6.139.txt'), 'iana'), 'whois.ripe.net');
+  assert.equal(referralOf(fixture('iana-1.1.1.1.txt'), 'iana'), 'whois.apnic.net');
 });
 
 test("ARIN's ReferralServer line for RIPE space refers to whois.ripe.net", () => {
-  assert.equal(referralOf(fixture('arin-referral-to-ripe.txt')), 'whois.ripe.net');
+  assert.equal(referralOf(fixture('arin-referral-to-ripe.txt'), 'arin'), 'whois.ripe.net');
 });
 
 test("answers without a referral (ARIN's own network, RIPE, APNIC) refer nowhere", () => {
-  assert.equal(referralOf(fixture('arin-8.8.8.8.txt')), null);
-  assert.equal(referralOf(fixture('ripe-193.0.6.139.txt')), null);
-  assert.equal(referralOf(fixture('apnic-1.1.1.1.txt')), null);
+  assert.equal(referralOf(fixture('arin-8.8.8.8.txt'), 'arin'), null);
+  assert.equal(referralOf(fixture('ripe-193.0.6.139.txt'), 'arin'), null);
+  assert.equal(referralOf(fixture('apnic-1.1.1.1.txt'), 'arin'), null);
 });
 
 test('a referral with a port keeps the port', () => {
-  assert.equal(referralOf('ReferralServer:  whois://127.0.0.1:4343'), '127.0.0.1:4343');
-  assert.equal(referralOf('ReferralServer: whois://whois.example.net:43/'), 'whois.example.net:43');
-  assert.equal(referralOf('refer:        whois.example.net'), 'whois.example.net');
+  assert.equal(referralOf('ReferralServer:  whois://127.0.0.1:4343', 'arin'), '127.0.0.1:4343');
+  assert.equal(referralOf('ReferralServer: whois://whois.example.net:43/', 'arin'), 'whois.example.net:43');
+  assert.equal(referralOf('refer:        whois.example.net', 'iana'), 'whois.example.net');
+});
+
+test('an indented referral line (the continuation of a field the block holder wrote) is not a referral', () => {
+  assert.equal(referralOf('descr:  Evil\n        whois: a.localhost\n', 'iana'), null);
+  assert.equal(referralOf('descr:  Evil\n  ReferralServer: whois://a.localhost\n', 'arin'), null);
+});
+
+test('IANA keys are not read from an ARIN answer, nor ARIN\'s from IANA\'s', () => {
+  assert.equal(referralOf('refer: whois.ripe.net\n', 'arin'), null);
+  assert.equal(referralOf('ReferralServer: whois://whois.ripe.net\n', 'iana'), null);
 });
 
 test('rwhois and other schemes are not followed', () => {
-  assert.equal(referralOf('ReferralServer:  rwhois://rwhois.example.net:4321'), null);
-  assert.equal(referralOf('ReferralServer:  http://whois.example.net/'), null);
-  assert.equal(referralOf('ReferralServer:  https://rdap.example.net/'), null);
+  assert.equal(referralOf('ReferralServer:  rwhois://rwhois.example.net:4321', 'arin'), null);
+  assert.equal(referralOf('ReferralServer:  http://whois.example.net/', 'arin'), null);
+  assert.equal(referralOf('ReferralServer:  https://rdap.example.net/', 'arin'), null);
 });
 
 test('garbage is no referral', () => {
   for (const answer of ['', 'garbage', 'refer:', 'refer:   ', 'refer: whois.example.net; rm -rf /', 'refer: who is.example.net', 'refer: \u001b[31mwhois.example.net', `refer: ${'a'.repeat(300)}`, 'refer: whois.example.net:999999'])
-    assert.equal(referralOf(answer), null, JSON.stringify(answer.slice(0, 60)));
+    assert.equal(referralOf(answer, 'iana'), null, JSON.stringify(answer.slice(0, 60)));
 });
 
 test('registryOf names the RIR behind rdap and whois servers, and leaves other servers as the host', () => {
