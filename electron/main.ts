@@ -1,2 +1,0 @@
-// Electron main process: arrives with the desktop app issue.
-export {};
