@@ -13,7 +13,7 @@ import { openGeoDatabases, type GeoDatabases } from './geo.js';
 import { SourceError } from './http.js';
 import { loadRdapBootstrap, rdapLookup, type RdapBootstrap } from './rdap.js';
 import { reverseLookup } from './rdns.js';
-import { cleanFacts, cleanText, REMOTE_SOURCES, type IntelCache, type IntelRecord, type RemoteSource, type SourceFacts } from './record.js';
+import { cleanFacts, cleanText, emptyRecord, REMOTE_SOURCES, type IntelCache, type IntelRecord, type RemoteSource, type SourceFacts } from './record.js';
 import { addressScope } from './scope.js';
 import { shodanLookup } from './shodan.js';
 import { summarizeIntel } from './summary.js';
@@ -48,8 +48,9 @@ interface SourceContext {
 }
 
 interface SourceSpec<S extends RemoteSource> {
-  enabled(settings: IntelSettings): boolean;
-  lifetimeMs(settings: IntelSettings): number;
+  readonly enabled: boolean;
+  /** How long an answer stays fresh. */
+  readonly lifetimeMs: number;
   run(context: SourceContext): Promise<SourceFacts[S]>;
 }
 
@@ -100,13 +101,13 @@ export function createIntelGatherer(options: {
 
   const SOURCES: { [S in RemoteSource]: SourceSpec<S> } = {
     rdns: {
-      enabled: (current) => current.rdnsEnabled,
-      lifetimeMs: (current) => current.cacheHours * HOUR_MS,
+      enabled: settings.rdnsEnabled,
+      lifetimeMs: settings.cacheHours * HOUR_MS,
       run: ({ address, deadline }) => reverseLookup(address, { servers: settings.dnsServers, signal: deadline() }),
     },
     whois: {
-      enabled: (current) => current.whoisEnabled,
-      lifetimeMs: (current) => current.whoisCacheDays * 24 * HOUR_MS,
+      enabled: settings.whoisEnabled,
+      lifetimeMs: settings.whoisCacheDays * 24 * HOUR_MS,
       // RDAP first; port 43 when no registry serves RDAP for the range or RDAP failed. Each gets the full deadline.
       run: async ({ address, deadline }) => {
         const registries = rdapBootstrap();
@@ -129,18 +130,18 @@ export function createIntelGatherer(options: {
       },
     },
     shodan: {
-      enabled: (current) => current.shodanApiKey !== null,
-      lifetimeMs: (current) => current.cacheHours * HOUR_MS,
+      enabled: settings.shodanApiKey !== null,
+      lifetimeMs: settings.cacheHours * HOUR_MS,
       run: ({ address, deadline }) => shodanLookup(address, { baseUrl: settings.shodanUrl, apiKey: settings.shodanApiKey!, signal: deadline() }),
     },
     abuseipdb: {
-      enabled: (current) => current.abuseipdbApiKey !== null,
-      lifetimeMs: (current) => current.cacheHours * HOUR_MS,
+      enabled: settings.abuseipdbApiKey !== null,
+      lifetimeMs: settings.cacheHours * HOUR_MS,
       run: ({ address, deadline }) => abuseIpdbLookup(address, { baseUrl: settings.abuseipdbUrl, apiKey: settings.abuseipdbApiKey!, signal: deadline() }),
     },
   };
 
-  const enabledSources = REMOTE_SOURCES.filter((source) => SOURCES[source].enabled(settings));
+  const enabledSources = REMOTE_SOURCES.filter((source) => SOURCES[source].enabled);
   /** A refused key or a rate limit pauses the source for every address, not only the one that met it. */
   const paused = new Map<RemoteSource, { until: number; reason: string }>();
   const isPaused = (source: RemoteSource) => (paused.get(source)?.until ?? 0) > now();
@@ -154,7 +155,7 @@ export function createIntelGatherer(options: {
       const answer = record.answers[source];
       const failure = record.failures[source];
       if (failure !== undefined && (answer === undefined || failure.at > answer.at) && failure.retryAt > current) return false;
-      return answer === undefined || answer.at + SOURCES[source].lifetimeMs(settings) <= current;
+      return answer === undefined || answer.at + SOURCES[source].lifetimeMs <= current;
     });
   };
 
@@ -208,7 +209,7 @@ export function createIntelGatherer(options: {
       return cache.read(address.text);
     } catch (error) {
       logger.warn('cannot read cached intel', { address: address.text, error: (error as Error).message });
-      return { answers: {}, failures: {} };
+      return emptyRecord();
     }
   };
 
@@ -307,9 +308,10 @@ export function createIntelGatherer(options: {
 
     async lookup(address, { refresh, gather }) {
       const scope = addressScope(address);
-      const localDatabases = geoDatabases()?.descriptions ?? [];
-      if (scope !== 'public') return summarizeIntel({ address: address.text, scope, geo: {}, localDatabases, record: { answers: {}, failures: {} }, pending: [] });
-      const geoFacts = geoDatabases()?.lookup(address) ?? {};
+      const databases = geoDatabases();
+      const localDatabases = databases?.descriptions ?? [];
+      if (scope !== 'public') return summarizeIntel({ address: address.text, scope, geo: {}, localDatabases, record: emptyRecord(), pending: [] });
+      const geoFacts = databases?.lookup(address) ?? {};
       if (gather && urgent.length < MAX_WAITING_CALLERS && dueSources(readCache(address), refresh).length > 0 && !closing.signal.aborted) {
         // A caller waits at most ANSWER_WITHIN_MS (below D-Bus's 25 s call timeout); what is not
         // in by then is reported pending and lands in the cache when it comes.

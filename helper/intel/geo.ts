@@ -137,12 +137,11 @@ function readDatabase<T>(path: string, parse: (bytes: Buffer) => T): T {
   }
 }
 
-function openMmdb<T>(path: string): { lookup: RecordLookup<T>; description: string; type: string } {
+function openMmdb<T>(path: string): { lookup: RecordLookup<T>; description: string } {
   const reader = readDatabase(path, (bytes) => new Reader<Response>(bytes));
   return {
     lookup: (address) => reader.get(address.text) as unknown as T | null,
     description: describe(reader.metadata.databaseType, path, reader.metadata.buildEpoch),
-    type: reader.metadata.databaseType,
   };
 }
 

@@ -58,6 +58,8 @@ interface RawResponse {
 /** One GET with node's http(s) and our c-ares lookup; the body is capped and the signal ends it. */
 function request(url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<RawResponse> {
   const where = describeUrl(url);
+  const failure = (error: NodeJS.ErrnoException) =>
+    signal.aborted ? new SourceError(`${where}: no answer in time`, 'timeout') : new SourceError(`${where}: ${error.code ?? error.message}`, 'network');
   return new Promise((resolve, reject) => {
     const fail = (error: SourceError) => {
       outgoing.destroy();
@@ -77,11 +79,9 @@ function request(url: URL, headers: Record<string, string>, signal: AbortSignal)
       incoming.on('close', () => {
         if (!incoming.complete) reject(new SourceError(`${where}: ${signal.aborted ? 'no answer in time' : 'connection closed mid-answer'}`, signal.aborted ? 'timeout' : 'network'));
       });
-      incoming.on('error', (error: NodeJS.ErrnoException) => reject(signal.aborted ? new SourceError(`${where}: no answer in time`, 'timeout') : new SourceError(`${where}: ${error.code ?? error.message}`, 'network')));
+      incoming.on('error', (error: NodeJS.ErrnoException) => reject(failure(error)));
     });
-    outgoing.on('error', (error: NodeJS.ErrnoException) => {
-      reject(signal.aborted ? new SourceError(`${where}: no answer in time`, 'timeout') : new SourceError(`${where}: ${error.code ?? error.message}`, 'network'));
-    });
+    outgoing.on('error', (error: NodeJS.ErrnoException) => reject(failure(error)));
     outgoing.end();
   });
 }

@@ -5,8 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { networkContains, parseNetwork, type Address, type Network } from '../core/address.js';
 import { getJson, isRecord, SourceError, statusError } from './http.js';
-import type { WhoisFacts } from './whois-facts.js';
-import { registryOf } from './whois-facts.js';
+import { registryOf, type WhoisFacts } from './whois-facts.js';
 
 export interface RdapBootstrap {
   /** The base URLs serving an address, most specific range first; empty when none. */

@@ -11,6 +11,7 @@ import { parseAddress } from '../../helper/core/address.js';
 import { openGeoDatabases } from '../../helper/intel/geo.js';
 import { createNetworkNamespace } from '../support/namespace.js';
 import { repositoryRoot, temporaryDirectory } from '../support/paths.js';
+import { writeRdapBootstrap } from '../support/rdap-bootstrap.js';
 import { measureLatency, quantile, startHelper, stop } from './enforcement.js';
 
 const LOOKUPS = 500_000;
@@ -64,11 +65,7 @@ async function banLatency(autoIntel: boolean) {
     });
     const bootstrap = join(directory.path, 'rdap');
     mkdirSync(bootstrap);
-    for (const family of ['ipv4', 'ipv6']) {
-      const shipped = JSON.parse(readFileSync(join(repositoryRoot, 'conf', 'intel', `rdap-${family}.json`), 'utf8')) as { services: [string[], string[]][] };
-      shipped.services = shipped.services.map(([ranges]) => [ranges, [`${endpoints.http}/`]]);
-      writeFileSync(join(bootstrap, `rdap-${family}.json`), JSON.stringify(shipped));
-    }
+    writeRdapBootstrap(bootstrap, endpoints.http);
     const log = join(directory.path, 'auth.log');
     writeFileSync(log, '');
     const config = join(directory.path, 'config.toml');

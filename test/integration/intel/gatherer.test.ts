@@ -2,7 +2,7 @@
 // port-43 WHOIS chain (IANA -> ARIN -> RIPE), and HTTP servers answering like Shodan and AbuseIPDB,
 // including refusals, rate limits, hangs and malformed bodies.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { defaultConfig } from '../../../helper/config/load.js';
@@ -15,6 +15,7 @@ import { reverseName, startFakeDns, type FakeDns } from '../../support/fake-dns.
 import { startFakeHttp, type FakeHttp, type HttpAnswer, type HttpRequestSeen } from '../../support/fake-http.js';
 import { startFakeWhois, type FakeWhois } from '../../support/fake-whois.js';
 import { repositoryRoot, temporaryDirectory } from '../../support/paths.js';
+import { writeRdapBootstrap } from '../../support/rdap-bootstrap.js';
 import { waitFor } from '../../support/wait.js';
 
 const fixture = (name: string) => readFileSync(join(repositoryRoot, 'test', 'fixtures', 'intel', name), 'utf8');
@@ -63,11 +64,7 @@ before(async () => {
   // A bootstrap like IANA's, with every registry at the loopback RDAP server.
   const bootstrap = join(directory.path, 'bootstrap');
   mkdirSync(bootstrap);
-  for (const family of ['ipv4', 'ipv6']) {
-    const shipped = JSON.parse(readFileSync(join(repositoryRoot, 'conf', 'intel', `rdap-${family}.json`), 'utf8')) as { services: [string[], string[]][] };
-    shipped.services = shipped.services.map(([ranges]) => [ranges, [`${rdap.url}/`]]);
-    writeFileSync(join(bootstrap, `rdap-${family}.json`), JSON.stringify(shipped));
-  }
+  writeRdapBootstrap(bootstrap, rdap.url);
 });
 
 after(async () => {

@@ -4,7 +4,7 @@
 // The helper uses the null firewall in the host's network namespace so that it reaches the loopback
 // fakes; the firewall itself is covered by the enforcement tests.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ClientError, type DaemonClient } from '../../../helper/client/index.js';
@@ -15,6 +15,7 @@ import { startFakeHttp, type FakeHttp, type HttpAnswer } from '../../support/fak
 import { startFakeWhois, type FakeWhois } from '../../support/fake-whois.js';
 import { startHelperWithBus, type RunningHelper } from '../../support/helper-with-bus.js';
 import { helperCommand, repositoryRoot, temporaryDirectory } from '../../support/paths.js';
+import { writeRdapBootstrap } from '../../support/rdap-bootstrap.js';
 import { sshFailures } from '../../support/syslog.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -45,11 +46,7 @@ before(async () => {
   whois = await startFakeWhois(() => 'hang');
   bootstrap = temporaryDirectory('c2b-rdap-');
   mkdirSync(bootstrap.path, { recursive: true });
-  for (const family of ['ipv4', 'ipv6']) {
-    const shipped = JSON.parse(readFileSync(join(repositoryRoot, 'conf', 'intel', `rdap-${family}.json`), 'utf8')) as { services: [string[], string[]][] };
-    shipped.services = shipped.services.map(([ranges]) => [ranges, [`${http.url}/`]]);
-    writeFileSync(join(bootstrap.path, `rdap-${family}.json`), JSON.stringify(shipped));
-  }
+  writeRdapBootstrap(bootstrap.path, http.url);
   helper = await startHelperWithBus({
     backend: 'null',
     intel:
