@@ -32,6 +32,14 @@ export function formatLocalTime(epochMs: number | null): string {
   );
 }
 
+const BARS = '▁▂▃▄▅▆▇█';
+
+/** Counts as one bar each, scaled to the largest; a zero is a blank so quiet hours stand out. */
+export function formatSparkline(counts: readonly number[]): string {
+  const peak = Math.max(0, ...counts);
+  return counts.map((count) => (count <= 0 ? ' ' : BARS[Math.min(BARS.length - 1, Math.ceil((count / peak) * BARS.length) - 1)])).join('');
+}
+
 /** Rows of cells as aligned columns; the first row is the header. Cells never wrap. */
 export function formatTable(rows: readonly (readonly string[])[], options: { indent?: string } = {}): string {
   const widths: number[] = [];

@@ -31,7 +31,7 @@ import { readFields, readLooseFields, readOptionalFields } from './fields.js';
 import { Variant, WireError, type Message } from './wire.js';
 
 /** Why a call failed: a named error of the protocol, or the helper cannot be reached. */
-export type ClientErrorKind = ErrorKind | 'Unreachable' | 'InteractionRequired' | 'AccessDenied' | 'BadReply' | 'Timeout';
+export type ClientErrorKind = ErrorKind | 'Unreachable' | 'InteractionRequired' | 'AccessDenied' | 'BadReply' | 'Timeout' | 'NotInstalled';
 
 export class ClientError extends Error {
   override readonly name = 'ClientError';
@@ -55,7 +55,8 @@ export interface ClientOptions {
   readonly interactive?: boolean;
 }
 
-function translate(error: unknown): ClientError {
+/** A failure of a call to the helper, or to another service on its behalf, as a ClientError. */
+export function translate(error: unknown): ClientError {
   if (error instanceof ClientError) return error;
   if (error instanceof WireError) return new ClientError('BadReply', `the helper's reply was not understood: ${error.message}`);
   if (!(error instanceof BusError)) return new ClientError('Failed', error instanceof Error ? error.message : String(error));
@@ -81,10 +82,17 @@ function translate(error: unknown): ClientError {
 
 type SignalListener<Name extends SignalName> = (...args: SignalArguments[Name]) => void;
 
+const BUS_DRIVER = { name: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus' } as const;
+/** The bus itself says when the helper's name gains or loses its owner, even when the helper is killed. */
+const OWNER_CHANGED_RULE =
+  `type='signal',sender='${BUS_DRIVER.name}',path='${BUS_DRIVER.path}',interface='${BUS_DRIVER.interface}',member='NameOwnerChanged',arg0='${BUS_NAME}'`;
+
 export class DaemonClient implements DaemonApi {
   private readonly listeners = new Map<string, Set<(...args: never[]) => void>>();
   private readonly propertyListeners = new Set<(changed: Partial<PropertyValues>) => void>();
+  private readonly ownerListeners = new Set<(running: boolean) => void>();
   private subscribed: Promise<void> | null = null;
+  private watchingOwner: Promise<void> | null = null;
 
   private constructor(
     private readonly bus: BusConnection,
@@ -258,7 +266,28 @@ export class DaemonClient implements DaemonApi {
     await this.subscribe();
   }
 
+  /**
+   * Listens to the helper coming and going on the bus (running = its name has an owner now);
+   * resolves once the bus delivers the changes to us. A crash is seen too: no DaemonStopping needed.
+   */
+  async onOwnerChanged(listener: (running: boolean) => void): Promise<void> {
+    this.ownerListeners.add(listener);
+    this.watchingOwner ??= this.bus.addMatch(OWNER_CHANGED_RULE).catch((error: unknown) => {
+      this.watchingOwner = null;
+      throw translate(error);
+    });
+    await this.watchingOwner;
+  }
+
+  offOwnerChanged(listener: (running: boolean) => void): void {
+    this.ownerListeners.delete(listener);
+  }
+
   private onSignal(message: Message) {
+    if (message.sender === BUS_DRIVER.name && message.path === BUS_DRIVER.path) {
+      this.onBusSignal(message);
+      return;
+    }
     if (message.path !== OBJECT_PATH) return;
     if (message.interface === 'org.freedesktop.DBus.Properties' && message.member === 'PropertiesChanged') {
       if (message.body?.[0] !== INTERFACE) return;
@@ -271,5 +300,12 @@ export class DaemonClient implements DaemonApi {
     const expected = SIGNALS[name].map(([, signature]) => signature).join('');
     if ((message.signature ?? '') !== expected) return;
     for (const listener of this.listeners.get(name) ?? []) listener(...((message.body ?? []) as never[]));
+  }
+
+  private onBusSignal(message: Message) {
+    if (message.interface !== BUS_DRIVER.interface || message.member !== 'NameOwnerChanged' || message.signature !== 'sss') return;
+    const [name, , newOwner] = message.body as [string, string, string];
+    if (name !== BUS_NAME) return;
+    for (const listener of this.ownerListeners) listener(newOwner !== '');
   }
 }

@@ -38,6 +38,7 @@ export interface ApiHost {
 export const MAX_EVENTS = 10_000;
 export const MAX_ACTIVITY = 10_000;
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 const seconds = (epochMs: number) => Math.floor(epochMs / 1000);
 
@@ -174,7 +175,9 @@ export function createApi(host: ApiHost): Api {
 
     getStats() {
       const current = now();
-      const statistics = host.current().store.statistics(current, current - DAY_MS);
+      const { store } = host.current();
+      const statistics = store.statistics(current, current - DAY_MS);
+      const lastDay = { end: current, widthMs: HOUR_MS, count: 24 };
       return {
         active_bans: statistics.activeBans,
         permanent_bans: statistics.permanentBans,
@@ -185,6 +188,8 @@ export function createApi(host: ApiHost): Api {
         unique_attackers_24h: statistics.attackersRecent,
         events_by_service_24h: statistics.eventsByServiceRecent,
         bans_by_source: statistics.activeBySource,
+        events_per_hour_24h: store.eventsPerWindow(lastDay),
+        bans_per_hour_24h: store.bansPerWindow(lastDay),
       };
     },
 

@@ -141,6 +141,10 @@ export const STATS_FIELDS = {
   events_by_service_24h: 'a{st}',
   /** Active bans per source (detector, manual, firewall). */
   bans_by_source: 'a{st}',
+  /** Failed attempts per hour, 24 counts oldest first: count i covers [now-(24-i)*3600, now-(23-i)*3600) seconds. */
+  events_per_hour_24h: 'au',
+  /** Bans started per hour, in the same 24 windows as events_per_hour_24h. */
+  bans_per_hour_24h: 'au',
 } as const satisfies FieldTable;
 export type StatsInfo = Fields<typeof STATS_FIELDS>;
 

@@ -144,6 +144,16 @@ export function migrate(database: Database.Database, list: readonly Migration[] 
   return database.pragma('user_version', { simple: true }) as number;
 }
 
+/**
+ * Rows of (window index, count) for windows of @width from @start to @end, each one grouped range
+ * read of a time index (store.test.ts checks the plans). Parameters are bound as BigInt so that "/"
+ * is integer division: a JS number binds as REAL.
+ */
+export const WINDOW_COUNT_QUERIES = {
+  events: 'SELECT (time - @start) / @width, COUNT(*) FROM events WHERE time >= @start AND time < @end GROUP BY 1',
+  bans: 'SELECT (banned_at - @start) / @width, COUNT(*) FROM bans WHERE banned_at >= @start AND banned_at < @end GROUP BY 1',
+} as const;
+
 function prepareStatements(database: Database.Database) {
   const prepare = (sql: string) => database.prepare(sql);
   return {
@@ -195,6 +205,8 @@ function prepareStatements(database: Database.Database) {
       'SELECT (SELECT COUNT(*) FROM events) AS total, COUNT(*) AS recent, COUNT(DISTINCT address) AS attackers FROM events WHERE time >= ?',
     ),
     eventsByService: prepare('SELECT service AS key, COUNT(*) AS count FROM events WHERE time >= ? GROUP BY service'),
+    eventsPerWindow: prepare(WINDOW_COUNT_QUERIES.events).raw(),
+    bansPerWindow: prepare(WINDOW_COUNT_QUERIES.bans).raw(),
     insertEvent: prepare(
       `INSERT INTO events (time, service, address, event_type, pattern)
        VALUES (@time, @service, @address, @eventType, @pattern)`,
@@ -227,6 +239,23 @@ function prepareStatements(database: Database.Database) {
          updated_at = excluded.updated_at`,
     ),
   };
+}
+
+/** Consecutive equal windows of time that end at `end` (exclusive); all epoch ms. */
+export interface CountWindows {
+  readonly end: number;
+  readonly widthMs: number;
+  readonly count: number;
+}
+
+function countPerWindow(statement: Database.Statement, windows: CountWindows): number[] {
+  const width = BigInt(Math.floor(windows.widthMs));
+  if (windows.count <= 0 || width <= 0n) return [];
+  const counts = new Array<number>(windows.count).fill(0);
+  const end = BigInt(Math.floor(windows.end));
+  const rows = statement.all({ start: end - width * BigInt(windows.count), end, width }) as [number, number][];
+  for (const [index, count] of rows) counts[index] = count;
+  return counts;
 }
 
 export class Store {
@@ -368,6 +397,19 @@ export class Store {
       activeBySource: counts(this.statements.activeBySource.all(now)),
       activeByService: counts(this.statements.activeByService.all(now)),
     };
+  }
+
+  /**
+   * Failed attempts in `count` consecutive windows of `widthMs` ending at `end` (epoch ms), oldest
+   * first: window i covers [end - (count - i) * widthMs, end - (count - 1 - i) * widthMs).
+   */
+  eventsPerWindow(windows: CountWindows): number[] {
+    return countPerWindow(this.statements.eventsPerWindow, windows);
+  }
+
+  /** Bans started in each window, as eventsPerWindow. */
+  bansPerWindow(windows: CountWindows): number[] {
+    return countPerWindow(this.statements.bansPerWindow, windows);
   }
 
   /** Address -> the latest time (epoch ms) one of its bans started or ended, for bans touching [since, now]. */

@@ -21,7 +21,12 @@ export interface RunningHelper {
   client(options?: ClientOptions): Promise<DaemonClient>;
   /** Appends to the sshd log the helper follows. */
   appendAuthLog(text: string): void;
+  /** The helper process running now (a new one after start()). */
   readonly process: ChildProcess;
+  /** Sends a signal (default SIGTERM) and resolves once the helper has exited; nothing when it is not running. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the helper again on the same bus, config and state; resolves once it owns its name (at once when it runs). */
+  start(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -63,41 +68,82 @@ export async function startHelperWithBus(setup: HelperSetup = {}): Promise<Runni
   );
   setup.beforeStart?.({ directory: directory.path, database: join(directory.path, 'state.db') });
   const command = [...helperCommand('daemon/main'), '-f', '-c', configPath];
+  // With nftables each run gets a fresh namespace: a restarted helper restores its sets from the database.
   const argv = (setup.backend ?? 'nftables') === 'nftables' ? inFreshNamespace(command) : command;
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: bus.env });
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let child!: ChildProcess;
+  let exited!: Promise<void>;
+  const launch = () => {
+    child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: bus.env });
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const launched = child;
+    exited = new Promise<void>((resolve) => launched.once('exit', () => resolve()));
+  };
+  const isRunning = () => child.exitCode === null && child.signalCode === null;
   const clients: DaemonClient[] = [];
   const newClient = async (options: ClientOptions = {}) => {
     const client = await DaemonClient.connect({ address: bus.address, ...options });
     clients.push(client);
     return client;
   };
+  let probe: DaemonClient | null = null;
+  const ownsName = async () => {
+    probe ??= await newClient();
+    const launched = child;
+    await waitFor(async () => launched.exitCode === null && (await probe!.available()), {
+      what: `the helper to own its bus name (stderr: ${stderr.slice(-2000)})`,
+      timeoutMs: setup.startTimeoutMs ?? 30_000,
+      intervalMs: 50,
+    });
+  };
+  const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (!isRunning()) return;
+    const running = child;
+    const done = exited;
+    running.kill(signal);
+    const timer = setTimeout(() => running.kill('SIGKILL'), 10_000);
+    await done;
+    clearTimeout(timer);
+    // The bus notices the closed socket a moment after the exit: wait, so that a start() right
+    // after this cannot take the old owner for the new one.
+    if (probe !== null) {
+      const client = probe;
+      // A closed connection or bus knows no owner either.
+      await waitFor(async () => !(await client.available().catch(() => false)), { what: 'the bus to release the name of the helper that exited', timeoutMs: 5000 });
+    }
+  };
+  launch();
   const running: RunningHelper = {
     bus,
     directory: directory.path,
     authLog,
     configPath,
-    process: child,
+    get process() {
+      return child;
+    },
     output: () => stderr,
     client: newClient,
     appendAuthLog: (text) => appendFileSync(authLog, text),
-    async dispose() {
-      for (const client of clients) client.close();
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
+    kill,
+    async start() {
+      // As systemd's start of an active unit: nothing to do.
+      if (isRunning()) return;
+      launch();
+      try {
+        await ownsName();
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\nhelper stderr:\n${stderr}`);
       }
+    },
+    async dispose() {
+      await kill('SIGTERM');
+      for (const client of clients) client.close();
       if (setup.bus === undefined) await bus.dispose();
       directory.dispose();
     },
   };
   try {
-    const probe = await newClient();
-    await waitFor(async () => child.exitCode === null && (await probe.available()), { what: `the helper to own its bus name (stderr: ${stderr.slice(-2000)})`, timeoutMs: setup.startTimeoutMs ?? 30_000, intervalMs: 50 });
+    await ownsName();
   } catch (error) {
     await running.dispose();
     throw new Error(`${(error as Error).message}\nhelper stderr:\n${stderr}`);

@@ -4,7 +4,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UNKNOWN_UID, type BanInfo } from '../../protocol/index.js';
 import { withHelper } from '../api-client.js';
-import { formatDuration, formatLocalTime, formatRelative, formatTable, painter } from '../format.js';
+import { formatDuration, formatLocalTime, formatRelative, formatSparkline, formatTable, painter } from '../format.js';
 import { ExitCode, UsageError, type CliIo, type Command } from '../io.js';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -201,6 +201,7 @@ export const stats: Command = async (argv, io) => {
         .sort((left, right) => right[1] - left[1])
         .map(([name, count]) => `${name} ${count}`)
         .join(', ') || '-';
+    const perHour = (counts: readonly number[]) => `|${formatSparkline(counts)}| 24 h to now, peak ${Math.max(0, ...counts)}`;
     io.stdout.write(
       `${formatTable([
         ['active bans', `${numbers.active_bans} (${numbers.permanent_bans} permanent; ${byCount(numbers.bans_by_source)})`],
@@ -208,6 +209,8 @@ export const stats: Command = async (argv, io) => {
         ['bans, all time', String(numbers.bans_total)],
         ['failures, last 24 h', `${numbers.events_24h} from ${numbers.unique_attackers_24h} addresses (${byCount(numbers.events_by_service_24h)})`],
         ['failures kept', String(numbers.events_total)],
+        ['failures per hour', perHour(numbers.events_per_hour_24h)],
+        ['bans per hour', perHour(numbers.bans_per_hour_24h)],
       ])}\n`,
     );
     return ExitCode.ok;

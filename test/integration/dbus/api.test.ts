@@ -90,7 +90,8 @@ test('Ban, IsBanned, GetBans and Unban round-trip, with BanAdded and BanRemoved 
 test('attack lines arriving in the log give AttackDetected and then a detector ban with BanAdded', async () => {
   const attacks = collect('AttackDetected');
   const added = collect('BanAdded');
-  helper.appendAuthLog(sshFailures('203.0.113.50', 3, Date.now()));
+  // In the past: the hourly counts end now, and the lines are a second apart.
+  helper.appendAuthLog(sshFailures('203.0.113.50', 3, Date.now() - 10_000));
   await waitFor(() => added.some(([ip]) => ip === '203.0.113.50'), { what: 'the detector ban signal', timeoutMs: 10_000 });
   assert.deepEqual(attacks.find(([ip]) => ip === '203.0.113.50'), ['203.0.113.50', 'ssh', 'failed_auth']);
   const [, reason, source, seconds] = added.find(([ip]) => ip === '203.0.113.50')!;
@@ -103,6 +104,11 @@ test('attack lines arriving in the log give AttackDetected and then a detector b
   const stats = await client.getStats();
   assert.ok(stats.events_24h >= 3 && stats.active_bans >= 1);
   assert.ok((stats.events_by_service_24h.ssh ?? 0) >= 3);
+  assert.equal(stats.events_per_hour_24h.length, 24);
+  assert.equal(stats.bans_per_hour_24h.length, 24);
+  assert.ok(stats.events_per_hour_24h[23]! >= 3, 'the attack falls in the last hour');
+  assert.ok(stats.bans_per_hour_24h[23]! >= 1);
+  assert.ok(stats.events_per_hour_24h.reduce((sum, count) => sum + count, 0) <= stats.events_24h);
   assert.ok((await client.property('EventsProcessed')) >= 3);
 });
 

@@ -53,6 +53,8 @@ const STATS: StatsInfo = {
   unique_attackers_24h: 12,
   events_by_service_24h: { sshd: 40, nginx: 4 },
   bans_by_source: {},
+  events_per_hour_24h: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 40, 1],
+  bans_per_hour_24h: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0],
 };
 
 const STATUS: StatusInfo = {

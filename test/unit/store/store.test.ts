@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { migrations } from '../../../helper/store/migrations/index.js';
-import { migrate, Store } from '../../../helper/store/store.js';
+import { migrate, Store, WINDOW_COUNT_QUERIES } from '../../../helper/store/store.js';
 import { temporaryDirectory } from '../../support/paths.js';
 
 function withStore(run: (store: Store, path: string) => void): void {
@@ -153,5 +153,47 @@ test('events, whitelist and activity log are stored and read back', () => {
 
     store.logActivity({ time: 5, actorUid: 1000, action: 'ban', target: '203.0.113.9', detail: 'manual' });
     assert.deepEqual(store.recentActivity(5), [{ time: 5, actorUid: 1000, action: 'ban', target: '203.0.113.9', detail: 'manual' }]);
+  });
+});
+
+test('events and bans are counted per hour of the last day, oldest first, each window half-open at its end', () => {
+  withStore((store) => {
+    const HOUR = 3_600_000;
+    const now = 1_700_000_000_000 + 1234;
+    const at = (time: number, address = '203.0.113.1') => ({ time, service: 'ssh', address, eventType: 'failed_auth', pattern: 'failed_password' });
+    store.addEvents([
+      at(now - 24 * HOUR - 1), // just before the first window: not counted
+      at(now - 24 * HOUR), // the first window's start: window 0
+      at(now - 23 * HOUR - 1), // the first window's last millisecond: window 0
+      at(now - 23 * HOUR), // window 1
+      at(now - 90 * 60_000), // 1.5 h ago: window 22
+      at(now - HOUR), // the last window's start: window 23
+      at(now - 1), // window 23
+      at(now), // the end is excluded
+      at(now + HOUR), // a clock ahead of ours: not counted
+    ]);
+    const expected = new Array<number>(24).fill(0);
+    expected[0] = 2;
+    expected[1] = 1;
+    expected[22] = 1;
+    expected[23] = 2;
+    assert.deepEqual(store.eventsPerWindow({ end: now, widthMs: HOUR, count: 24 }), expected);
+
+    store.addBans([ban('203.0.113.1', null, now - 24 * HOUR), ban('203.0.113.2', null, now - 30 * 60_000), ban('203.0.113.3', null, now - 25 * HOUR)]);
+    store.endBan('203.0.113.2', 'unbanned', now - 60_000);
+    const bans = new Array<number>(24).fill(0);
+    bans[0] = 1;
+    bans[23] = 1;
+    assert.deepEqual(store.bansPerWindow({ end: now, widthMs: HOUR, count: 24 }), bans, 'ended bans count in the hour they started');
+    assert.deepEqual(store.eventsPerWindow({ end: now, widthMs: HOUR, count: 0 }), []);
+  });
+});
+
+test('the per-hour counts read a range of the time indexes, not whole tables', () => {
+  withStore((store) => {
+    const plan = (sql: string) =>
+      (store.database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ start: 0n, end: 1n, width: 1n }) as { detail: string }[]).map((row) => row.detail).join('; ');
+    assert.match(plan(WINDOW_COUNT_QUERIES.events), /SEARCH events USING COVERING INDEX events_time \(time>\? AND time<\?\)/);
+    assert.match(plan(WINDOW_COUNT_QUERIES.bans), /SEARCH bans USING COVERING INDEX bans_banned_at \(banned_at>\? AND banned_at<\?\)/);
   });
 });

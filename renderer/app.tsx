@@ -1,0 +1,216 @@
+// The window's frame: navigation, the helper-connection banner, the current page and the intel panel.
+import { useEffect, useRef, useState, type ComponentType } from 'react';
+import { bridge, useHelperEvent } from './bridge-client.js';
+import { useConnection } from './connection.js';
+import type { BridgeError } from '../electron/bridge.js';
+import { describeError } from './errors.js';
+import { IntelPanel } from './intel-panel.js';
+import { openIntel } from './panel-store.js';
+import { ActivityPage } from './pages/activity.js';
+import { BansPage } from './pages/bans.js';
+import { DashboardPage } from './pages/dashboard.js';
+import { ServicesPage } from './pages/services.js';
+import { SettingsPage } from './pages/settings.js';
+import { WhitelistPage } from './pages/whitelist.js';
+import { PAGES, navigate, pageHref, usePage, type PageId } from './router.js';
+
+const PAGE_COMPONENTS: Record<PageId, ComponentType> = {
+  dashboard: DashboardPage,
+  bans: BansPage,
+  whitelist: WhitelistPage,
+  services: ServicesPage,
+  activity: ActivityPage,
+  settings: SettingsPage,
+};
+
+function ShieldIcon() {
+  return (
+    <svg className="brand-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <path d="M12 2 4 5v6c0 5 3.4 9.3 8 11 4.6-1.7 8-6 8-11V5l-8-3Z" />
+      <path className="brand-icon-mark" d="M8.5 12.5 11 15l4.5-5" />
+    </svg>
+  );
+}
+
+function NavIcon(props: { page: PageId }) {
+  const paths: Record<PageId, string> = {
+    dashboard: 'M4 13h6V4H4v9Zm0 7h6v-5H4v5Zm10 0h6v-9h-6v9Zm0-16v5h6V4h-6Z',
+    bans: 'M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18Zm-6.36 9A6.36 6.36 0 0 1 15.9 6.97L6.97 15.9A6.33 6.33 0 0 1 5.64 12Zm6.36 6.36c-1.45 0-2.79-.49-3.86-1.31l8.9-8.9A6.36 6.36 0 0 1 12 18.36Z',
+    whitelist: 'M12 2 4 5v6c0 5 3.4 9.3 8 11 4.6-1.7 8-6 8-11V5l-8-3Zm-1.2 14.2-3.5-3.5 1.4-1.4 2.1 2.1 4.9-4.9 1.4 1.4-6.3 6.3Z',
+    services: 'M4 5h16v4H4V5Zm0 5h16v4H4v-4Zm0 5h16v4H4v-4Zm2-8.5v1h2v-1H6Zm0 5v1h2v-1H6Zm0 5v1h2v-1H6Z',
+    activity: 'M3 12h4l3-8 4 16 3-8h4v2h-2.6L14 21 10 8.2 8.4 14H3v-2Z',
+    settings:
+      'M19.4 13a7.7 7.7 0 0 0 0-2l2.1-1.6-2-3.5-2.5 1a7.3 7.3 0 0 0-1.7-1L15 3h-4l-.4 2.9a7.3 7.3 0 0 0-1.7 1l-2.5-1-2 3.5L6.6 11a7.7 7.7 0 0 0 0 2l-2.1 1.6 2 3.5 2.5-1c.5.4 1.1.7 1.7 1L11 21h4l.4-2.9c.6-.3 1.2-.6 1.7-1l2.5 1 2-3.5-2.2-1.6ZM13 15.5a3.5 3.5 0 1 1 0-7 3.5 3.5 0 0 1 0 7Z',
+  };
+  return (
+    <svg className="nav-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <path d={paths[props.page]} />
+    </svg>
+  );
+}
+
+function startErrorText(error: BridgeError): string {
+  if (error.kind === 'NotInstalled') return 'The helper is not installed on this machine (no croissant2ban.service).';
+  if (error.kind === 'AccessDenied' || error.kind === 'NotAuthorized') return 'You are not allowed to start it. Ask an administrator, or run: sudo systemctl start croissant2ban';
+  if (error.kind === 'InteractionRequired') return 'Starting it needs an administrator password, but no password prompt (polkit agent) runs in this session.';
+  return describeError(error);
+}
+
+/** Says, in plain words, when the helper is not there, and offers to start it. */
+function ConnectionBanner() {
+  const { connection } = useConnection();
+  const [starting, setStarting] = useState(false);
+  const [startError, setStartError] = useState<BridgeError | null>(null);
+  useEffect(() => {
+    if (connection.state === 'running') {
+      setStarting(false);
+      setStartError(null);
+    }
+  }, [connection.state]);
+
+  if (connection.state === 'running') return null;
+  if (connection.state === 'connecting')
+    return (
+      <div className="banner banner-info" role="status">
+        <span className="spinner" aria-hidden="true" /> Connecting to the helper…
+      </div>
+    );
+  if (connection.state === 'unreachable')
+    return (
+      <section className="banner banner-error" aria-labelledby="banner-title">
+        <div role="alert">
+          <p className="banner-title" id="banner-title">
+            Cannot reach the system bus
+          </p>
+          <p className="banner-text">
+            The app talks to the helper over the D-Bus system bus, and the bus does not answer: {connection.detail}
+          </p>
+        </div>
+        <p className="banner-retry" role="status">
+          <span className="spinner" aria-hidden="true" /> Retrying…
+        </p>
+      </section>
+    );
+
+  const start = async () => {
+    setStarting(true);
+    setStartError(null);
+    const result = await bridge()
+      .startHelper()
+      .catch((error: unknown) => ({ ok: false as const, error: { kind: 'Failed' as const, message: String(error) } }));
+    if (!result.ok) {
+      setStarting(false);
+      setStartError(result.error);
+    }
+  };
+  return (
+    <section className="banner banner-warning" aria-labelledby="banner-title">
+      <div className="banner-main">
+        <div role="alert">
+          <p className="banner-title" id="banner-title">
+            The Croissant2Ban helper is not running.
+          </p>
+          <p className="banner-text">Bans already in the firewall stay until they expire, but no new attacks are detected and nothing can be changed.</p>
+        </div>
+        <button type="button" className="button button-primary" onClick={start} disabled={starting} aria-busy={starting || undefined}>
+          {starting ? 'Starting…' : 'Start the helper'}
+        </button>
+      </div>
+      {startError ? (
+        <div role="alert" className="banner-error-text">
+          <p>{startErrorText(startError)}</p>
+          <details className="alert-details">
+            <summary>Technical details</summary>
+            <code>
+              {startError.kind}: {startError.message}
+            </code>
+          </details>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function HelperState() {
+  const { connection } = useConnection();
+  const label = { connecting: 'Connecting…', running: 'Helper running', stopped: 'Helper stopped', unreachable: 'Bus unreachable' }[connection.state];
+  return (
+    <p className={`helper-state helper-state-${connection.state}`}>
+      <span className="helper-state-dot" aria-hidden="true" />
+      {label}
+    </p>
+  );
+}
+
+export function App() {
+  const page = usePage();
+  const Page = PAGE_COMPONENTS[page];
+  const mainRef = useRef<HTMLElement>(null);
+  const firstRender = useRef(true);
+
+  useHelperEvent((event) => {
+    if (event.type === 'show-address') {
+      navigate('bans');
+      openIntel(event.ip);
+    }
+  });
+
+  // A new page: focus its heading so a screen reader starts there, and Tab continues from it.
+  useEffect(() => {
+    const title = PAGES.find((entry) => entry.id === page)?.title ?? '';
+    document.title = `${title} · Croissant2Ban`;
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    const heading = document.getElementById('page-title');
+    if (heading) {
+      heading.tabIndex = -1;
+      heading.focus({ preventScroll: true });
+    }
+    mainRef.current?.scrollTo(0, 0);
+  }, [page]);
+
+  return (
+    <>
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(event) => {
+          event.preventDefault();
+          mainRef.current?.focus();
+        }}
+      >
+        Skip to content
+      </a>
+      <div className="shell">
+        <aside className="sidebar">
+          <div className="brand">
+            <ShieldIcon />
+            <span className="brand-name">Croissant2Ban</span>
+          </div>
+          <nav aria-label="Main">
+            <ul className="nav-list">
+              {PAGES.map((entry) => (
+                <li key={entry.id}>
+                  <a className="nav-link" href={pageHref(entry.id)} aria-current={entry.id === page ? 'page' : undefined}>
+                    <NavIcon page={entry.id} />
+                    {entry.title}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <HelperState />
+        </aside>
+        <div className="content">
+          <ConnectionBanner />
+          <main id="main" ref={mainRef} tabIndex={-1} className={`main main-${page}`}>
+            <Page />
+          </main>
+        </div>
+      </div>
+      <IntelPanel />
+    </>
+  );
+}

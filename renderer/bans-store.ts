@@ -1,0 +1,218 @@
+// Every active ban, read once and kept live by patching it with ban events, so 100,000 rows are not
+// fetched again for each event. A full read still happens now and then to pick up the fields events
+// do not carry (service, failures): at most every few seconds, less often when a read is slow.
+import type { BridgeError } from '../electron/bridge.js';
+import type { BanInfo } from '../helper/protocol/index.js';
+import type { BansChange } from './ban-order.js';
+import { addEventListener, bridge } from './bridge-client.js';
+import { connectionStore } from './connection.js';
+import { createStore, useStore } from './store.js';
+import { useEffect } from 'react';
+
+export interface BansState {
+  readonly status: 'idle' | 'loading' | 'ready' | 'error' | 'offline';
+  readonly bans: readonly BanInfo[];
+  readonly error: BridgeError | null;
+  readonly refreshing: boolean;
+  /** How `bans` came from the list before, when that is a small change (lets the table re-sort cheaply); null after a flush or a big change. */
+  readonly change: BansChange | null;
+}
+
+export const bansStore = createStore<BansState>({ status: 'idle', bans: [], error: null, refreshing: false, change: null });
+
+interface Patch {
+  readonly added: readonly BanInfo[];
+  readonly removed: readonly string[];
+  /** A flush ('*'): every ban ended. */
+  readonly cleared?: boolean;
+}
+
+/** Applies a patch to the list in one pass; invariant: at most one ban per address. */
+function applyPatch(bans: readonly BanInfo[], patch: Patch): readonly BanInfo[] {
+  if (patch.cleared) return patch.added.slice();
+  if (patch.added.length === 0 && patch.removed.length === 0) return bans;
+  const removed = new Set(patch.removed);
+  const added = new Map(patch.added.map((ban) => [ban.ip, ban]));
+  const next: BanInfo[] = [];
+  for (const ban of bans) {
+    if (removed.has(ban.ip)) continue;
+    const replacement = added.get(ban.ip);
+    if (replacement) {
+      next.push(replacement);
+      added.delete(ban.ip);
+    } else next.push(ban);
+  }
+  for (const ban of added.values()) next.push(ban);
+  return next;
+}
+
+// --- patches from events, applied in batches ----------------------------------------------------
+
+const BATCH_MS = 200;
+let queued: Patch[] = [];
+let batchTimer: ReturnType<typeof setTimeout> | null = null;
+/** Patches that arrived while a full read was under way: applied again on top of its answer. */
+let duringFetch: Patch[] | null = null;
+/** The service of the newest failed attempt per address, for the bans events announce (they carry none). */
+const lastService = new Map<string, string>();
+
+function flushQueue(): void {
+  batchTimer = null;
+  const patches = queued;
+  queued = [];
+  bansStore.set((state) => {
+    if (state.status !== 'ready' && state.status !== 'offline') return state;
+    let bans = state.bans;
+    let cleared = false;
+    const touched = new Set<string>();
+    for (const patch of patches) {
+      bans = applyPatch(bans, patch);
+      cleared ||= patch.cleared === true;
+      for (const ip of patch.removed) touched.add(ip);
+      for (const ban of patch.added) touched.add(ban.ip);
+    }
+    if (bans === state.bans) return state;
+    const change = cleared ? null : { previous: state.bans, removed: touched, added: bans.filter((ban) => touched.has(ban.ip)) };
+    return { ...state, bans, change };
+  });
+}
+
+/** Changes the local list now, e.g. right after this window unbanned an address. */
+export function patchBans(patch: Patch): void {
+  duringFetch?.push(patch);
+  queued.push(patch);
+  batchTimer ??= setTimeout(flushQueue, BATCH_MS);
+}
+
+function patchFromEvent(ip: string, added: BanInfo | null): void {
+  if (ip === '*') patchBans({ added: [], removed: [], cleared: true });
+  else if (added) patchBans({ added: [added], removed: [] });
+  else patchBans({ added: [], removed: [ip] });
+}
+
+// --- full reads -----------------------------------------------------------------------------------
+
+let lastFetchMs = 0;
+let lastFetchEnded = 0;
+let reconcileTimer: ReturnType<typeof setTimeout> | null = null;
+let fetching = false;
+
+async function fetchBans(): Promise<void> {
+  if (fetching) return;
+  const connection = connectionStore.get().connection.state;
+  if (connection !== 'running') {
+    // Still finding out: show loading, and read when the helper turns out to run (generation changes).
+    const waiting = connection === 'connecting' ? 'loading' : 'offline';
+    bansStore.set((state) => ({ ...state, status: state.status === 'ready' ? 'ready' : waiting, refreshing: false }));
+    return;
+  }
+  fetching = true;
+  duringFetch = [];
+  bansStore.set((state) => (state.status === 'ready' ? { ...state, refreshing: true } : { ...state, status: 'loading', error: null }));
+  const started = performance.now();
+  const result = await bridge()
+    .getBans()
+    .catch((error: unknown) => ({ ok: false as const, error: { kind: 'Failed' as const, message: String(error) } }));
+  lastFetchMs = performance.now() - started;
+  lastFetchEnded = Date.now();
+  const replay = duringFetch;
+  duringFetch = null;
+  fetching = false;
+  if (result.ok) {
+    const before = bansStore.get();
+    let { bans, change } = before.status === 'ready' || before.status === 'offline' ? reuseUnchanged(before.bans, result.value) : { bans: result.value as readonly BanInfo[], change: null };
+    for (const patch of replay) bans = applyPatch(bans, patch);
+    if (replay.length > 0) change = null;
+    bansStore.set({ status: 'ready', bans, error: null, refreshing: false, change });
+  } else {
+    bansStore.set((state) => ({ ...state, status: state.status === 'ready' ? 'ready' : 'error', error: result.error, refreshing: false }));
+  }
+}
+
+const sameBan = (a: BanInfo, b: BanInfo): boolean =>
+  a.service === b.service && a.reason === b.reason && a.source === b.source && a.banned_at === b.banned_at && a.expires_at === b.expires_at && a.failures === b.failures;
+
+/**
+ * A fresh read with the objects of the bans that did not change taken from the list before, so
+ * caches keyed by ban (sort keys, search text) stay warm, and the difference as a change when small.
+ */
+function reuseUnchanged(before: readonly BanInfo[], fresh: readonly BanInfo[]): { bans: readonly BanInfo[]; change: BansChange | null } {
+  if (before.length === 0) return { bans: fresh, change: null };
+  const old = new Map(before.map((ban) => [ban.ip, ban]));
+  const bans: BanInfo[] = [];
+  const added: BanInfo[] = [];
+  const removed = new Set<string>();
+  for (const ban of fresh) {
+    const previous = old.get(ban.ip);
+    if (previous && sameBan(previous, ban)) bans.push(previous);
+    else {
+      bans.push(ban);
+      added.push(ban);
+      removed.add(ban.ip);
+    }
+    old.delete(ban.ip);
+  }
+  for (const ip of old.keys()) removed.add(ip);
+  return { bans, change: removed.size <= bans.length / 4 ? { previous: before, added, removed } : null };
+}
+
+/** A full read soon, but never more often than every 2 s, nor than 10 times the last read took. */
+function scheduleReconcile(): void {
+  if (reconcileTimer || bansStore.get().status === 'idle') return;
+  const interval = Math.min(60_000, Math.max(2_000, lastFetchMs * 10));
+  const wait = Math.max(0, lastFetchEnded + interval - Date.now());
+  reconcileTimer = setTimeout(() => {
+    reconcileTimer = null;
+    void fetchBans();
+  }, wait);
+}
+
+/** Reads the bans the first time a page needs them. */
+export function ensureBansLoaded(): void {
+  if (bansStore.get().status === 'idle') void fetchBans();
+}
+
+export function reloadBans(): void {
+  void fetchBans();
+}
+
+export function startBansStore(): void {
+  addEventListener((event) => {
+    if (event.type === 'attack') {
+      lastService.delete(event.ip);
+      lastService.set(event.ip, event.service);
+      if (lastService.size > 5000) lastService.delete(lastService.keys().next().value!);
+    } else if (event.type === 'ban-added') {
+      const at = Math.floor(event.at / 1000);
+      const existing = bansStore.get().bans.find((ban) => ban.ip === event.ip);
+      patchFromEvent(event.ip, {
+        ip: event.ip,
+        service: event.source === 'manual' ? '' : (lastService.get(event.ip) ?? existing?.service ?? ''),
+        reason: event.reason,
+        source: event.source,
+        banned_at: at,
+        expires_at: event.durationSecs === 0 ? 0 : at + event.durationSecs,
+        failures: event.source === 'manual' ? 0 : (existing?.failures ?? 0),
+      });
+      scheduleReconcile();
+    } else if (event.type === 'ban-removed') {
+      patchFromEvent(event.ip, null);
+    }
+  });
+  let generation = connectionStore.get().generation;
+  connectionStore.subscribe(() => {
+    const { generation: next, connection } = connectionStore.get();
+    if (next !== generation) {
+      generation = next;
+      if (bansStore.get().status !== 'idle') void fetchBans();
+    } else if (connection.state !== 'running' && connection.state !== 'connecting' && bansStore.get().status === 'loading' && !fetching) {
+      bansStore.set((state) => ({ ...state, status: 'offline' }));
+    }
+  });
+}
+
+/** The bans, read on first use. */
+export function useBans(): BansState {
+  useEffect(ensureBansLoaded, []);
+  return useStore(bansStore);
+}

@@ -1,2 +1,0 @@
-// React UI: arrives with the desktop app issue.
-export {};

@@ -1,0 +1,109 @@
+// Builds the window's code into dist/renderer-app/: app.js (React, bundled by esbuild), app.css, and
+// index.html under a strict CSP (no inline script or style). The world map's land outline is made here
+// from world-atlas, so the window needs no network and no runtime map library.
+// Usage: node scripts/build-renderer.mjs   (prints nothing on success; exit 1 with esbuild's messages)
+import * as esbuild from 'esbuild';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { feature } from 'topojson-client';
+
+const root = resolve(new URL('..', import.meta.url).pathname);
+const outdir = join(root, 'dist/renderer-app');
+const require = createRequire(import.meta.url);
+
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** The land of world-atlas (Natural Earth 1:110m) as one SVG path in an equirectangular 360x180 frame. */
+function landPath() {
+  const topology = JSON.parse(readFileSync(require.resolve('world-atlas/land-110m.json'), 'utf8'));
+  const land = feature(topology, topology.objects.land);
+  const round = (value) => Math.round(value * 10) / 10;
+  const parts = [];
+  const addRing = (ring) => {
+    let previous = '';
+    let command = 'M';
+    for (const [lon, lat] of ring) {
+      const point = `${round(lon + 180)} ${round(90 - lat)}`;
+      if (point === previous) continue;
+      parts.push(`${command}${point}`);
+      previous = point;
+      command = 'L';
+    }
+    parts.push('Z');
+  };
+  const features = land.type === 'FeatureCollection' ? land.features : [land];
+  for (const { geometry } of features) {
+    const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.type === 'MultiPolygon' ? geometry.coordinates : [];
+    for (const polygon of polygons) for (const ring of polygon) addRing(ring);
+  }
+  // After a moveto, further coordinate pairs are implicit linetos: "M1 2 3 4Z" is "M1 2L3 4Z", shorter.
+  return parts.join('').replace(/L/g, ' ');
+}
+
+/** Serves renderer/world-land.ts (a placeholder for tsc) with the generated outline instead. */
+const worldLandPlugin = {
+  name: 'world-land',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]renderer[\\/]world-land\.ts$/ }, () => ({
+      contents: `export const WORLD_LAND_PATH = ${JSON.stringify(landPath())};`,
+      loader: 'ts',
+    }));
+  },
+};
+
+const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>Croissant2Ban</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="app.css">
+<script defer src="app.js"></script>
+</head>
+<body>
+<div id="root"></div>
+</body>
+</html>
+`;
+
+rmSync(outdir, { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
+try {
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: [
+      { in: 'renderer/main.tsx', out: 'app' },
+      { in: 'renderer/styles.css', out: 'app' },
+    ],
+    outdir,
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'chrome130',
+    jsx: 'automatic',
+    minify: true,
+    sourcemap: true,
+    legalComments: 'linked',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    plugins: [worldLandPlugin],
+    logLevel: 'error',
+  });
+} catch {
+  // esbuild has printed its messages (logLevel error).
+  process.exit(1);
+}
+writeFileSync(join(outdir, 'index.html'), html);

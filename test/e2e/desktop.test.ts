@@ -1,0 +1,148 @@
+// The desktop app's window end to end: the built renderer in Debian's Chromium, its bridge going
+// through the main process's operations and link (desktop-host.ts) to a real helper on a private
+// dbus-daemon, banning in real nftables in its own network namespace. What the page shows is
+// checked against the helper and the kernel set; screenshots of every page land in
+// artifacts/screenshots/ (light and dark).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Locator, Page } from 'playwright-core';
+import type { DaemonClient } from '../../helper/client/index.js';
+import { NOBODY } from '../support/as-user.js';
+import { openDesktopPage, type DesktopPage } from '../support/desktop-page.js';
+import { startHelperWithBus, type RunningHelper } from '../support/helper-with-bus.js';
+import { runCommand } from '../support/namespace.js';
+import { sshFailures } from '../support/syslog.js';
+import { waitFor } from '../support/wait.js';
+
+let helper: RunningHelper;
+let client: DaemonClient;
+const pages: DesktopPage[] = [];
+
+before(async () => {
+  helper = await startHelperWithBus({ maxFailures: 3 });
+  client = await helper.client();
+});
+
+after(async () => {
+  for (const page of pages) await page.dispose();
+  await helper?.dispose();
+});
+
+async function open(colorScheme: 'light' | 'dark', options: { user?: { uid: number; gid: number } } = {}): Promise<DesktopPage> {
+  const desktop = await openDesktopPage({ busEnv: helper.bus.env, colorScheme, ...options });
+  pages.push(desktop);
+  return desktop;
+}
+
+/** The addresses in the helper's kernel set, read inside its network namespace. */
+async function kernelSet(): Promise<string> {
+  const pid = helper.process.pid!;
+  const result = await runCommand(['nsenter', `--target=${pid}`, '--user', '--net', '--preserve-credentials', '--', 'nft', 'list', 'set', 'inet', 'croissant2ban', 'blocked_v4']);
+  assert.equal(result.status, 0, result.stderr);
+  return result.stdout;
+}
+
+async function go(page: Page, name: string) {
+  await page.getByRole('link', { name, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+}
+
+function banRow(page: Page, ip: string): Locator {
+  return page.locator(`[data-address="${ip}"]`);
+}
+
+test('an attack shows in the live feed, and its ban in the bans page and the kernel set', async () => {
+  const desktop = await open('light');
+  const { page } = desktop;
+  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+  helper.appendAuthLog(sshFailures('203.0.113.77', 3, Date.now() - 5_000));
+  const feed = page.getByRole('region', { name: 'Live feed' });
+  await feed.getByText('203.0.113.77').first().waitFor({ timeout: 15_000 });
+  await waitFor(async () => (await kernelSet()).includes('203.0.113.77'), { what: 'the ban in the kernel set', timeoutMs: 10_000 });
+  await go(page, 'Bans');
+  await banRow(page, '203.0.113.77').waitFor();
+  assert.match((await banRow(page, '203.0.113.77').textContent()) ?? '', /ssh/);
+  assert.ok(desktop.events.some((event) => event.type === 'ban-added' && event.ip === '203.0.113.77'), 'the host pushed BanAdded to the page');
+});
+
+test('Unban from the bans page lifts the ban in the helper and the kernel set', async () => {
+  await client.ban('198.51.100.31', 3_600, 'seen scanning');
+  const { page } = await open('light');
+  await go(page, 'Bans');
+  await banRow(page, '198.51.100.31').waitFor();
+  assert.ok((await kernelSet()).includes('198.51.100.31'));
+  await page.getByRole('button', { name: 'Unban 198.51.100.31' }).click();
+  await banRow(page, '198.51.100.31').waitFor({ state: 'detached', timeout: 10_000 });
+  assert.equal(await client.isBanned('198.51.100.31'), false);
+  assert.ok(!(await kernelSet()).includes('198.51.100.31'), 'gone from the kernel set');
+});
+
+test('Whitelist from the bans page unbans the address and protects it from then on', async () => {
+  await client.ban('198.51.100.32', 3_600, 'seen scanning');
+  const { page } = await open('dark');
+  await go(page, 'Bans');
+  await page.getByRole('button', { name: 'Whitelist 198.51.100.32' }).click();
+  await banRow(page, '198.51.100.32').waitFor({ state: 'detached', timeout: 10_000 });
+  assert.ok((await client.getWhitelist()).some((entry) => entry.network === '198.51.100.32'), 'in the whitelist');
+  assert.ok(!(await kernelSet()).includes('198.51.100.32'));
+  await assert.rejects(client.ban('198.51.100.32', 60, 'again'), { kind: 'Whitelisted' });
+  // Attack lines from it and from another address: the other one is banned, the whitelisted one is not.
+  helper.appendAuthLog(sshFailures('198.51.100.32', 5, Date.now() - 4_000) + sshFailures('198.51.100.34', 3, Date.now() - 4_000));
+  await waitFor(() => client.isBanned('198.51.100.34'), { what: 'the control address banned', timeoutMs: 10_000 });
+  assert.equal(await client.isBanned('198.51.100.32'), false);
+  await go(page, 'Whitelist');
+  await page.getByText('198.51.100.32').first().waitFor();
+});
+
+test('a desktop user the helper does not authorise sees a clear refusal, and nothing changes', async () => {
+  await client.ban('198.51.100.40', 3_600, 'seen scanning');
+  const desktop = await open('light', { user: { uid: NOBODY, gid: NOBODY } });
+  const { page } = desktop;
+  await go(page, 'Bans');
+  await page.getByRole('button', { name: 'Unban 198.51.100.40' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: /not allowed/i });
+  await alert.first().waitFor({ timeout: 10_000 });
+  await desktop.screenshot('refusal');
+  assert.equal(await client.isBanned('198.51.100.40'), true);
+  assert.ok((await kernelSet()).includes('198.51.100.40'));
+});
+
+test('the helper killed and started again: the page says so, then recovers by itself with fresh data', async () => {
+  await client.ban('198.51.100.50', 3_600, 'before the crash');
+  const desktop = await open('light');
+  const { page } = desktop;
+  await go(page, 'Bans');
+  await banRow(page, '198.51.100.50').waitFor();
+  await helper.kill('SIGKILL');
+  await page.getByText(/helper is not running/i).first().waitFor({ timeout: 10_000 });
+  await desktop.screenshot('helper-stopped');
+  await helper.start();
+  // The restored ban, and one made after the restart, appear without a reload.
+  await client.ban('198.51.100.51', 3_600, 'after the restart');
+  await page.getByText(/helper is not running/i).first().waitFor({ state: 'detached', timeout: 15_000 });
+  await banRow(page, '198.51.100.50').waitFor({ timeout: 10_000 });
+  await banRow(page, '198.51.100.51').waitFor({ timeout: 10_000 });
+  assert.ok(desktop.events.some((event) => event.type === 'connection' && event.connection.state === 'stopped'));
+  const connections = desktop.events.flatMap((event) => (event.type === 'connection' ? [event.connection.state] : []));
+  assert.equal(connections.at(-1), 'running', `connection states seen: ${connections.join(', ')}`);
+});
+
+for (const colorScheme of ['light', 'dark'] as const) {
+  test(`every page, ${colorScheme}: a screenshot of what the user sees`, async () => {
+    await client.ban('192.0.2.60', 0, 'permanent, by hand');
+    await client.whitelistAdd('10.0.0.0/8', 'the office network').catch(() => undefined);
+    const desktop = await open(colorScheme);
+    const { page } = desktop;
+    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+    await desktop.screenshot('dashboard');
+    for (const name of ['Bans', 'Whitelist', 'Services', 'Activity', 'Settings']) {
+      await go(page, name);
+      await page.getByRole('status').filter({ hasText: /loading/i }).first().waitFor({ state: 'detached' }).catch(() => undefined);
+      await desktop.screenshot(name.toLowerCase());
+    }
+    await go(page, 'Bans');
+    await banRow(page, '192.0.2.60').getByRole('button', { name: '192.0.2.60' }).first().click();
+    await page.getByRole('dialog').first().waitFor();
+    await desktop.screenshot('intel-panel');
+  });
+}
