@@ -1,18 +1,17 @@
 // The window's frame: navigation, the helper-connection banner, the current page and the intel panel.
 import { useEffect, useRef, useState, type ComponentType } from 'react';
-import { bridge, useHelperEvent } from './bridge-client.js';
+import { bridge } from './bridge-client.js';
 import { useConnection } from './connection.js';
 import type { BridgeError } from '../electron/bridge.js';
 import { describeError } from './errors.js';
 import { IntelPanel } from './intel-panel.js';
-import { openIntel } from './panel-store.js';
 import { ActivityPage } from './pages/activity.js';
 import { BansPage } from './pages/bans.js';
 import { DashboardPage } from './pages/dashboard.js';
 import { ServicesPage } from './pages/services.js';
 import { SettingsPage } from './pages/settings.js';
 import { WhitelistPage } from './pages/whitelist.js';
-import { PAGES, navigate, pageHref, usePage, type PageId } from './router.js';
+import { PAGES, pageHref, usePage, type PageId } from './router.js';
 
 const PAGE_COMPONENTS: Record<PageId, ComponentType> = {
   dashboard: DashboardPage,
@@ -61,12 +60,17 @@ function ConnectionBanner() {
   const { connection } = useConnection();
   const [starting, setStarting] = useState(false);
   const [startError, setStartError] = useState<BridgeError | null>(null);
+  const [slowStart, setSlowStart] = useState(false);
+  const slowTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => {
     if (connection.state === 'running') {
       setStarting(false);
       setStartError(null);
+      setSlowStart(false);
+      clearTimeout(slowTimer.current ?? undefined);
     }
   }, [connection.state]);
+  useEffect(() => () => clearTimeout(slowTimer.current ?? undefined), []);
 
   if (connection.state === 'running') return null;
   if (connection.state === 'connecting')
@@ -95,13 +99,21 @@ function ConnectionBanner() {
   const start = async () => {
     setStarting(true);
     setStartError(null);
+    setSlowStart(false);
     const result = await bridge()
       .startHelper()
       .catch((error: unknown) => ({ ok: false as const, error: { kind: 'Failed' as const, message: String(error) } }));
     if (!result.ok) {
       setStarting(false);
       setStartError(result.error);
+      return;
     }
+    // systemd accepted the job; the helper appears on the bus when it is up. Say so if it does not.
+    clearTimeout(slowTimer.current ?? undefined);
+    slowTimer.current = setTimeout(() => {
+      setStarting(false);
+      setSlowStart(true);
+    }, 20_000);
   };
   return (
     <section className="banner banner-warning" aria-labelledby="banner-title">
@@ -116,6 +128,11 @@ function ConnectionBanner() {
           {starting ? 'Starting…' : 'Start the helper'}
         </button>
       </div>
+      {slowStart ? (
+        <p role="alert" className="banner-error-text">
+          systemd was asked to start the helper, but it has not appeared on the bus after 20 seconds. Its log says why: journalctl -u croissant2ban
+        </p>
+      ) : null}
       {startError ? (
         <div role="alert" className="banner-error-text">
           <p>{startErrorText(startError)}</p>
@@ -147,13 +164,6 @@ export function App() {
   const Page = PAGE_COMPONENTS[page];
   const mainRef = useRef<HTMLElement>(null);
   const firstRender = useRef(true);
-
-  useHelperEvent((event) => {
-    if (event.type === 'show-address') {
-      navigate('bans');
-      openIntel(event.ip);
-    }
-  });
 
   // A new page: focus its heading so a screen reader starts there, and Tab continues from it.
   useEffect(() => {

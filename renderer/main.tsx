@@ -7,6 +7,7 @@ import { startBansStore } from './bans-store.js';
 import { findBridge, startEvents } from './bridge-client.js';
 import { startConnection } from './connection.js';
 import { startFeed } from './feed-store.js';
+import { startPanel } from './panel-store.js';
 
 const container = document.getElementById('root')!;
 if (!findBridge()) {
@@ -19,6 +20,7 @@ if (!findBridge()) {
   startConnection();
   startBansStore();
   startFeed();
+  startPanel();
   createRoot(container).render(
     <StrictMode>
       <App />

@@ -21,7 +21,7 @@ const CSP = [
   "connect-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
-  "frame-ancestors 'none'",
+  
 ].join('; ');
 
 /** The land of world-atlas (Natural Earth 1:110m) as one SVG path in an equirectangular 360x180 frame. */

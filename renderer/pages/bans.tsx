@@ -146,7 +146,9 @@ export function BansPage() {
           ? `Unbanned ${ban.ip}.`
           : action.kind === 'whitelist'
             ? `Whitelisted ${ban.ip}${Array.isArray(result.value) && result.value.length > 1 ? ` (lifted ${result.value.length} bans)` : ''}.`
-            : `Extended the ban of ${ban.ip} (${EXTENSIONS.find((entry) => entry.value === action.extension)?.label.replace('+', '').toLowerCase()} more).`;
+            : action.extension === 'permanent'
+              ? `Extended the ban of ${ban.ip}: it is permanent now.`
+              : `Extended the ban of ${ban.ip} by ${EXTENSIONS.find((entry) => entry.value === action.extension)?.label.replace('+', '')}.`;
       setOutcome({ kind: 'ok', text });
       if (action.kind !== 'extend')
         setSelected((previous) => {
@@ -299,7 +301,10 @@ export function BansPage() {
             </>
           ) : (
             <>
-              <span className="selection-count">{formatCount(selectedBans.length)} selected</span>
+              <span className="selection-count">
+                {formatCount(selectedBans.length)} selected
+                {selectedBans.length > selectedMatching ? <span className="muted"> ({formatCount(selectedBans.length - selectedMatching)} hidden by the filter)</span> : null}
+              </span>
               <button type="button" className="button button-danger" onClick={() => void runBulk({ kind: 'unban' })} disabled={selectedBans.length === 0}>
                 Unban selected
               </button>
