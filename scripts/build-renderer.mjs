@@ -30,11 +30,11 @@ function landPath() {
   const land = feature(topology, topology.objects.land);
   const round = (value) => Math.round(value * 10) / 10;
   const parts = [];
-  const addRing = (ring) => {
+  const addRing = (ring, shift) => {
     let previous = '';
     let command = 'M';
     for (const [lon, lat] of ring) {
-      const point = `${round(lon + 180)} ${round(90 - lat)}`;
+      const point = `${round(lon + shift + 180)} ${round(90 - lat)}`;
       if (point === previous) continue;
       parts.push(`${command}${point}`);
       previous = point;
@@ -42,10 +42,26 @@ function landPath() {
     }
     parts.push('Z');
   };
+  // Rings that cross the antimeridian (Eurasia through Chukotka, Fiji) are unwrapped so they stay
+  // continuous past 180 degrees, and drawn a second time one turn over so the part past the edge shows
+  // on the other side; without it their fill would streak across the whole map.
+  const drawRing = (ring) => {
+    let offset = 0;
+    const unwrapped = ring.map(([lon, lat], index) => {
+      const step = index === 0 ? 0 : lon - ring[index - 1][0];
+      if (step > 180) offset -= 360;
+      else if (step < -180) offset += 360;
+      return [lon + offset, lat];
+    });
+    addRing(unwrapped, 0);
+    const lons = unwrapped.map(([lon]) => lon);
+    if (Math.max(...lons) > 180) addRing(unwrapped, -360);
+    if (Math.min(...lons) < -180) addRing(unwrapped, 360);
+  };
   const features = land.type === 'FeatureCollection' ? land.features : [land];
   for (const { geometry } of features) {
     const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.type === 'MultiPolygon' ? geometry.coordinates : [];
-    for (const polygon of polygons) for (const ring of polygon) addRing(ring);
+    for (const polygon of polygons) for (const ring of polygon) drawRing(ring);
   }
   // After a moveto, further coordinate pairs are implicit linetos: "M1 2 3 4Z" is "M1 2L3 4Z", shorter.
   return parts.join('').replace(/L/g, ' ');

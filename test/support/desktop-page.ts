@@ -4,72 +4,18 @@
 // main process's link and operations over the real typed client. Only the Electron shell is left
 // out: it cannot run here.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import * as esbuild from 'esbuild';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { HelperEvent } from '../../electron/bridge.js';
-import { CONTENT_SECURITY_POLICY, CONTENT_TYPES } from '../../electron/main/app-files.js';
 import { desktopHostScript } from './desktop-host.js';
-import { repositoryRoot, temporaryDirectory } from './paths.js';
+import { repositoryRoot } from './paths.js';
+import { launchChromium, RENDERER_APP, serveDirectory } from './renderer-browser.js';
 
-export const WINDOW_FILES = join(repositoryRoot, 'dist', 'renderer-app');
 /** Where the end-to-end tests save what the user sees (named in the README). */
 export const SCREENSHOTS = join(repositoryRoot, 'artifacts', 'screenshots');
-
-export const CHROMIUM_ARGUMENTS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** Serves the built window on 127.0.0.1 with the app's CSP, as the app:// handler does. */
-export async function serveWindow(root = WINDOW_FILES): Promise<{ url: string; close: () => Promise<void> }> {
-  const server: Server = createServer((request, response) => {
-    const path = normalize(join(root, decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname).replace(/^\/$/, '/index.html')));
-    const contentType = CONTENT_TYPES[extname(path)];
-    if (!path.startsWith(root + sep) || contentType === undefined) {
-      response.writeHead(404).end();
-      return;
-    }
-    try {
-      const body = readFileSync(path);
-      response.writeHead(200, { 'content-type': contentType, 'content-security-policy': CONTENT_SECURITY_POLICY }).end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
-/** Chromium with a fresh profile in a temp folder. */
-export async function launchChromium(options: { colorScheme: 'light' | 'dark'; viewport?: { width: number; height: number } }): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
-  const profile = temporaryDirectory('c2b-chromium-');
-  const context = await chromium.launchPersistentContext(profile.path, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGUMENTS,
-    colorScheme: options.colorScheme,
-    viewport: options.viewport ?? { width: 1280, height: 800 },
-  });
-  return {
-    context,
-    async close() {
-      await context.close();
-      profile.dispose();
-    },
-  };
-}
 
 /** The preload's bridge, bundled for the page, with a transport to the test process. */
 async function bridgeScript(): Promise<string> {
@@ -135,7 +81,7 @@ export async function openDesktopPage(options: { busEnv: NodeJS.ProcessEnv; colo
     }
   });
 
-  const server = await serveWindow();
+  const server = await serveDirectory(RENDERER_APP);
   const browser = await launchChromium({ colorScheme: options.colorScheme });
   const opened = browser.context.pages()[0] ?? (await browser.context.newPage());
   await opened.exposeFunction('__croissant2banInvoke', (channel: string, args: unknown[]) => {
@@ -147,7 +93,7 @@ export async function openDesktopPage(options: { busEnv: NodeJS.ProcessEnv; colo
   });
   await opened.addInitScript({ content: await bridgeScript() });
   page = opened;
-  await opened.goto(`${server.url}${options.path ?? ''}`);
+  await opened.goto(`${server.url}/${options.path ?? ''}`);
   mkdirSync(SCREENSHOTS, { recursive: true });
 
   return {
@@ -156,7 +102,9 @@ export async function openDesktopPage(options: { busEnv: NodeJS.ProcessEnv; colo
     hostOutput: () => stderr,
     async screenshot(name) {
       const path = join(SCREENSHOTS, `${name}-${options.colorScheme}.png`);
-      await opened.screenshot({ path, fullPage: false });
+      // What the user sees once it has settled: nothing loading, no panel half-way in.
+      await opened.waitForFunction('!/Loading|Locating/.test(document.body.innerText)', undefined, { timeout: 10_000 }).catch(() => undefined);
+      await opened.screenshot({ path, animations: 'disabled' });
       return path;
     },
     async dispose() {

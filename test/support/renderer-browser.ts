@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { CONTENT_SECURITY_POLICY } from '../../electron/main/app-files.js';
 import { repositoryRoot } from './paths.js';
 
 export const RENDERER_APP = join(repositoryRoot, 'dist/renderer-app');
@@ -39,7 +40,8 @@ export async function serveDirectory(root: string, extra: Record<string, { type:
       response.writeHead(404).end('not found');
       return;
     }
-    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    // The same CSP header as the app's own app:// handler sends.
+    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', 'content-security-policy': CONTENT_SECURITY_POLICY });
     createReadStream(file).pipe(response);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
