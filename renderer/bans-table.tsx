@@ -91,27 +91,14 @@ const BanRow = memo(function BanRow({ ban, index, now, selected, busy, onToggle,
           >
             Whitelist
           </button>
-          <select
+          <ExtendSelect
             className="select-small"
-            data-col="extend"
-            aria-label={`Extend ${ban.ip}`}
-            value=""
+            label={`Extend ${ban.ip}`}
+            placeholder="Extend"
             disabled={busy || ban.expires_at === 0}
             title={ban.expires_at === 0 ? 'Already permanent' : 'Make this ban longer'}
-            onChange={(event) => {
-              const extension = event.currentTarget.value as Extension;
-              if (extension) onAction(ban, { kind: 'extend', extension });
-            }}
-          >
-            <option value="" disabled>
-              Extend
-            </option>
-            {EXTENSIONS.map((option) => (
-              <option key={option.value} value={option.value}>
-                {option.label}
-              </option>
-            ))}
-          </select>
+            onChoose={(extension) => onAction(ban, { kind: 'extend', extension })}
+          />
         </div>
       </td>
     </tr>
@@ -279,5 +266,32 @@ export function BansTable(props: BansTableProps) {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** A select that offers the ban extensions and reports the one chosen (it then shows its placeholder again). */
+export function ExtendSelect(props: { className: string; label: string; placeholder: string; disabled: boolean; title?: string; onChoose: (extension: Extension) => void }) {
+  return (
+    <select
+      className={props.className}
+      data-col="extend"
+      aria-label={props.label}
+      value=""
+      disabled={props.disabled}
+      title={props.title}
+      onChange={(event) => {
+        const extension = event.currentTarget.value as Extension;
+        if (extension) props.onChoose(extension);
+      }}
+    >
+      <option value="" disabled>
+        {props.placeholder}
+      </option>
+      {EXTENSIONS.map((option) => (
+        <option key={option.value} value={option.value}>
+          {option.label}
+        </option>
+      ))}
+    </select>
   );
 }

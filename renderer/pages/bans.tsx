@@ -5,7 +5,7 @@ import type { BridgeError, Result } from '../../electron/bridge.js';
 import type { BanInfo } from '../../helper/protocol/index.js';
 import { EXTENSIONS, extendBan, unbanAddress, whitelistAddress, type Extension } from '../actions.js';
 import { filterBans, resortAfterChange, sortBans, type SortOrder } from '../ban-order.js';
-import { BansTable, type RowAction } from '../bans-table.js';
+import { BansTable, ExtendSelect, type RowAction } from '../bans-table.js';
 import { reloadBans, useBans } from '../bans-store.js';
 import { Empty, ErrorAlert, Loading, Offline, PageHeader, RefreshButton } from '../components.js';
 import { describeError } from '../errors.js';
@@ -311,25 +311,7 @@ export function BansPage() {
               <button type="button" className="button" onClick={() => setConfirmWhitelist(true)} disabled={selectedBans.length === 0}>
                 Whitelist selected
               </button>
-              <select
-                className="select"
-                aria-label="Extend selected"
-                value=""
-                disabled={selectedBans.length === 0}
-                onChange={(event) => {
-                  const extension = event.currentTarget.value as Extension;
-                  if (extension) void runBulk({ kind: 'extend', extension });
-                }}
-              >
-                <option value="" disabled>
-                  Extend selected
-                </option>
-                {EXTENSIONS.map((option) => (
-                  <option key={option.value} value={option.value}>
-                    {option.label}
-                  </option>
-                ))}
-              </select>
+              <ExtendSelect className="select" label="Extend selected" placeholder="Extend selected" disabled={selectedBans.length === 0} onChoose={(extension) => void runBulk({ kind: 'extend', extension })} />
               <button type="button" className="button button-quiet" onClick={() => setSelected(new Set())} disabled={selectedBans.length === 0}>
                 Clear selection
               </button>

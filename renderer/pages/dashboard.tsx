@@ -198,7 +198,7 @@ function Origins() {
       ? null
       : pending > 0
         ? `Locating the newest ${formatCount(newest.length)} bans… (${formatCount(newest.length - pending)} done)`
-        : `The newest ${formatCount(newest.length)} bans; ${formatCount(located)} with a known location.`;
+        : newest.length === 1 ? `The newest ban; ${located === 1 ? 'its location is known' : 'its location is not known'}.` : `The newest ${formatCount(newest.length)} bans; ${formatCount(located)} with a known location.`;
 
   return (
     <>

@@ -135,9 +135,37 @@ test('the helper killed: the page says so, starts it through systemd at a click,
   assert.deepEqual(connections.slice(-2), ['stopped', 'running'], `connection states seen: ${connections.join(', ')}`);
 });
 
+test('the keyboard alone reaches the bans page and unbans an address', async () => {
+  await client.ban('198.51.100.60', 3_600, 'keyboard test');
+  const { page } = await open('light');
+  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+  const focused = async () => (await page.locator(':focus').first().evaluate((element) => element.getAttribute('aria-label') ?? element.textContent ?? '')).trim();
+  /** Presses Tab until the focused element is called `name`; fails after `limit` presses. */
+  const tabTo = async (name: string, limit: number) => {
+    for (let presses = 0; presses < limit; presses++) {
+      await page.keyboard.press('Tab');
+      if ((await focused()) === name) return;
+    }
+    assert.fail(`Tab never reached ${JSON.stringify(name)} (last: ${JSON.stringify(await focused())})`);
+  };
+  await tabTo('Bans', 10);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'Bans' }).waitFor();
+  await banRow(page, '198.51.100.60').waitFor();
+  await tabTo('Unban 198.51.100.60', 60);
+  await page.keyboard.press('Enter');
+  await waitFor(async () => !(await client.isBanned('198.51.100.60')), { what: 'the unban made with the keyboard', timeoutMs: 10_000 });
+  await banRow(page, '198.51.100.60').waitFor({ state: 'detached', timeout: 10_000 });
+});
+
 for (const colorScheme of ['light', 'dark'] as const) {
   test(`every page, ${colorScheme}: a screenshot of what the user sees`, async () => {
     await client.ban('192.0.2.60', 0, 'permanent, by hand');
+    // Public addresses the shipped GeoIP data places (NL, US, AU), so the map and the countries have
+    // something to show. Nothing is sent to them: the helper bans inside its own network namespace.
+    const attackers = ['193.0.6.139', '8.8.4.4', '1.0.0.1'];
+    helper.appendAuthLog(attackers.map((ip) => sshFailures(ip, 3, Date.now() - 8_000)).join(''));
+    await waitFor(async () => (await Promise.all(attackers.map((ip) => client.isBanned(ip)))).every(Boolean), { what: 'the screenshot attackers banned', timeoutMs: 10_000 });
     await client.whitelistAdd('10.0.0.0/8', 'the office network').catch(() => undefined);
     const desktop = await open(colorScheme);
     const { page } = desktop;
@@ -152,5 +180,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
     await banRow(page, '192.0.2.60').getByRole('button', { name: '192.0.2.60' }).first().click();
     await page.getByRole('dialog').first().waitFor();
     await desktop.screenshot('intel-panel');
+    // The strict CSP holds with everything the pages do: no violation, no exception, on any page.
+    assert.deepEqual(desktop.problems, []);
   });
 }

@@ -12,6 +12,7 @@ import type { Page } from 'playwright-core';
 import type { HelperEvent } from '../../electron/bridge.js';
 import { desktopHostScript } from './desktop-host.js';
 import { repositoryRoot } from './paths.js';
+import { waitFor } from './wait.js';
 import { launchChromium, RENDERER_APP, serveDirectory } from './renderer-browser.js';
 
 /** Where the end-to-end tests save what the user sees (named in the README). */
@@ -49,6 +50,8 @@ export interface DesktopPage {
   readonly page: Page;
   /** Every event the host pushed so far. */
   readonly events: HelperEvent[];
+  /** Errors the page reported: console errors (CSP violations among them) and uncaught exceptions. */
+  readonly problems: string[];
   /** What the host wrote to stderr. */
   hostOutput(): string;
   /** Saves a full-page PNG as SCREENSHOTS/<name>-<scheme>.png. */
@@ -92,6 +95,11 @@ export async function openDesktopPage(options: { busEnv: NodeJS.ProcessEnv; colo
     });
   });
   await opened.addInitScript({ content: await bridgeScript() });
+  const problems: string[] = [];
+  opened.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  opened.on('pageerror', (error) => problems.push(`exception: ${error.message}`));
   page = opened;
   await opened.goto(`${server.url}/${options.path ?? ''}`);
   mkdirSync(SCREENSHOTS, { recursive: true });
@@ -99,11 +107,12 @@ export async function openDesktopPage(options: { busEnv: NodeJS.ProcessEnv; colo
   return {
     page: opened,
     events,
+    problems,
     hostOutput: () => stderr,
     async screenshot(name) {
       const path = join(SCREENSHOTS, `${name}-${options.colorScheme}.png`);
       // What the user sees once it has settled: nothing loading, no panel half-way in.
-      await opened.waitForFunction('!/Loading|Locating/.test(document.body.innerText)', undefined, { timeout: 10_000 }).catch(() => undefined);
+      await waitFor(async () => !/Loading|Locating/.test(await opened.locator('body').innerText()), { what: 'the page to finish loading', timeoutMs: 10_000 }).catch(() => undefined);
       await opened.screenshot({ path, animations: 'disabled' });
       return path;
     },
