@@ -1,8 +1,8 @@
 // The contract between the window (renderer/) and the Electron main process: one function per
 // operation, nothing generic. The preload implements it over IPC (type-checked against Bridge), the
 // main process validates every call's sender and arguments before it reaches the helper, and the
-// renderer sees only `window.croissant2ban`. Types only: the renderer imports this file, so it must
-// stay free of node:, electron and the DOM.
+// renderer sees only `window.croissant2ban`. The renderer imports this file, so it must stay free of
+// node:, electron and the DOM.
 import type {
   ActivityInfo,
   BanInfo,
@@ -37,6 +37,30 @@ export interface BridgeError {
   readonly kind: BridgeErrorKind;
   /** The technical message (the helper's own words); the renderer shows a sentence of its own first. */
   readonly message: string;
+}
+
+/** What each failed operation means, in a sentence a person can act on (the tray and the window show it). */
+const ERROR_SENTENCES: Record<BridgeErrorKind, string> = {
+  NotAuthorized:
+    'You are not allowed to change bans or the whitelist. Ask an administrator to add you to the croissant2ban group (or to allow you in polkit), or use an account that is.',
+  InvalidAddress: 'That is not a valid IP address or network.',
+  InvalidArgument: 'The helper refused a value as out of range or malformed. Check what you typed and try again.',
+  Whitelisted: 'That address is whitelisted, so it cannot be banned.',
+  NotFound: 'That address is not banned (any more).',
+  Failed: 'The helper tried but could not do it. Its log (journalctl -u croissant2ban) says why.',
+  Unreachable: 'The helper is not running, so nothing can be read or changed right now. Start it, then try again.',
+  Timeout: 'The helper did not answer in time. It may be busy; try again in a moment.',
+  InteractionRequired:
+    'This needs an administrator password, but no password prompt (polkit agent) is running in your session. Log in to a desktop session with one, or join the croissant2ban group.',
+  AccessDenied: 'The system bus refused the call: its policy does not let your account talk to the helper this way.',
+  BadReply: 'The helper answered with something this app does not understand. The app and the helper may be different versions.',
+  InvalidRequest: 'The app refused to send that request because a value was not valid.',
+  NotInstalled: 'The helper is not installed on this machine (no croissant2ban.service).',
+};
+
+/** The sentence for an error; the technical message goes beside it, smaller. */
+export function describeError(error: BridgeError): string {
+  return ERROR_SENTENCES[error.kind] ?? `Something went wrong (${error.kind}).`;
 }
 
 /** Operations answer with a value or an error, never by throwing: errors cross IPC as data. */
@@ -87,6 +111,8 @@ export interface Bridge {
   /** Bans (or re-bans, replacing the running ban) for `durationSecs`; 0 = permanent. */
   ban(ip: string, durationSecs: number, reason: string): Promise<Result<boolean>>;
   unban(ip: string): Promise<Result<boolean>>;
+  /** Makes a running ban end `durationSecs` from now (0 = permanent), keeping its record. */
+  extendBan(ip: string, durationSecs: number): Promise<Result<boolean>>;
   /** Returns the addresses whose bans the new entry lifted. */
   whitelistAdd(address: string, comment: string): Promise<Result<string[]>>;
   whitelistRemove(address: string): Promise<Result<boolean>>;

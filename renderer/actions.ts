@@ -3,18 +3,16 @@
 import type { Result } from '../electron/bridge.js';
 import type { BanInfo } from '../helper/protocol/index.js';
 import { patchBans } from './bans-store.js';
-import { bridge } from './bridge-client.js';
-
-const failed = (error: unknown) => ({ ok: false as const, error: { kind: 'Failed' as const, message: String(error) } });
+import { call } from './bridge-client.js';
 
 export async function unbanAddress(ip: string): Promise<Result<boolean>> {
-  const result = await bridge().unban(ip).catch(failed);
+  const result = await call((bridge) => bridge.unban(ip));
   if (result.ok || result.error.kind === 'NotFound') patchBans({ added: [], removed: [ip] });
   return result;
 }
 
 export async function whitelistAddress(ip: string, comment: string): Promise<Result<string[]>> {
-  const result = await bridge().whitelistAdd(ip, comment).catch(failed);
+  const result = await call((bridge) => bridge.whitelistAdd(ip, comment));
   if (result.ok) patchBans({ added: [], removed: [ip, ...result.value] });
   return result;
 }
@@ -27,17 +25,12 @@ export const EXTENSIONS: readonly { value: Extension; label: string; secs: numbe
   { value: 'permanent', label: 'Permanent', secs: 0 },
 ];
 
-/** Bans again for what is left plus the extension (a re-ban replaces the running ban); permanent stays permanent. */
+/** Makes the ban end later by the extension (what is left plus it); the ban keeps its record. Permanent stays permanent. */
 export async function extendBan(ban: BanInfo, extension: Extension): Promise<Result<boolean>> {
   const nowSecs = Math.floor(Date.now() / 1000);
   const extra = EXTENSIONS.find((entry) => entry.value === extension)!.secs;
   const durationSecs = extension === 'permanent' || ban.expires_at === 0 ? 0 : Math.max(0, ban.expires_at - nowSecs) + extra;
-  const result = await bridge().ban(ban.ip, durationSecs, ban.reason).catch(failed);
-  if (result.ok) {
-    patchBans({
-      added: [{ ...ban, service: '', failures: 0, source: 'manual', banned_at: nowSecs, expires_at: durationSecs === 0 ? 0 : nowSecs + durationSecs }],
-      removed: [],
-    });
-  }
+  const result = await call((bridge) => bridge.extendBan(ban.ip, durationSecs));
+  if (result.ok) patchBans({ added: [{ ...ban, expires_at: durationSecs === 0 ? 0 : nowSecs + durationSecs }], removed: [] });
   return result;
 }

@@ -1,6 +1,6 @@
 // The window's frame: navigation, the helper-connection banner, the current page and the intel panel.
 import { useEffect, useRef, useState, type ComponentType } from 'react';
-import { bridge } from './bridge-client.js';
+import { call } from './bridge-client.js';
 import { useConnection } from './connection.js';
 import type { BridgeError } from '../electron/bridge.js';
 import { describeError } from './errors.js';
@@ -48,13 +48,6 @@ function NavIcon(props: { page: PageId }) {
   );
 }
 
-function startErrorText(error: BridgeError): string {
-  if (error.kind === 'NotInstalled') return 'The helper is not installed on this machine (no croissant2ban.service).';
-  if (error.kind === 'AccessDenied' || error.kind === 'NotAuthorized') return 'You are not allowed to start it. Ask an administrator, or run: sudo systemctl start croissant2ban';
-  if (error.kind === 'InteractionRequired') return 'Starting it needs an administrator password, but no password prompt (polkit agent) runs in this session.';
-  return describeError(error);
-}
-
 /** Says, in plain words, when the helper is not there, and offers to start it. */
 function ConnectionBanner() {
   const { connection } = useConnection();
@@ -100,9 +93,7 @@ function ConnectionBanner() {
     setStarting(true);
     setStartError(null);
     setSlowStart(false);
-    const result = await bridge()
-      .startHelper()
-      .catch((error: unknown) => ({ ok: false as const, error: { kind: 'Failed' as const, message: String(error) } }));
+    const result = await call((bridge) => bridge.startHelper());
     if (!result.ok) {
       setStarting(false);
       setStartError(result.error);
@@ -135,7 +126,9 @@ function ConnectionBanner() {
       ) : null}
       {startError ? (
         <div role="alert" className="banner-error-text">
-          <p>{startErrorText(startError)}</p>
+          <p>
+            <strong>Could not start the helper.</strong> {describeError(startError)}
+          </p>
           <details className="alert-details">
             <summary>Technical details</summary>
             <code>

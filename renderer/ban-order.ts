@@ -131,3 +131,19 @@ export function filterBans(bans: readonly BanInfo[], query: string): readonly Ba
     return text.includes(needle);
   });
 }
+
+/** The `limit` bans with the highest banned_at, newest first, in one pass over the list. */
+export function newestBans(bans: readonly BanInfo[], limit: number): BanInfo[] {
+  let top: BanInfo[] = [];
+  let threshold = -Infinity;
+  for (const ban of bans) {
+    if (ban.banned_at < threshold) continue;
+    top.push(ban);
+    if (top.length >= limit * 2) {
+      top.sort((a, b) => b.banned_at - a.banned_at);
+      top = top.slice(0, limit);
+      threshold = top[top.length - 1]!.banned_at;
+    }
+  }
+  return top.sort((a, b) => b.banned_at - a.banned_at).slice(0, limit);
+}

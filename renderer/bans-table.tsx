@@ -38,12 +38,14 @@ interface RowProps {
   readonly now: number;
   readonly selected: boolean;
   readonly busy: boolean;
+  /** The helper is not running: nothing can be changed. */
+  readonly actionsDisabled: boolean;
   readonly onToggle: (ip: string, index: number, shiftKey: boolean) => void;
   readonly onAction: (ban: BanInfo, action: RowAction) => void;
   readonly onOpen: (ip: string) => void;
 }
 
-const BanRow = memo(function BanRow({ ban, index, now, selected, busy, onToggle, onAction, onOpen }: RowProps) {
+const BanRow = memo(function BanRow({ ban, index, now, selected, busy, actionsDisabled, onToggle, onAction, onOpen }: RowProps) {
   const expiry = formatExpiry(ban.expires_at, now);
   const secondsLeft = ban.expires_at === 0 ? Infinity : ban.expires_at - now / 1000;
   return (
@@ -78,7 +80,7 @@ const BanRow = memo(function BanRow({ ban, index, now, selected, busy, onToggle,
       </td>
       <td className="col-actions">
         <div className="row-actions">
-          <button type="button" className="button button-small" data-col="unban" aria-label={`Unban ${ban.ip}`} disabled={busy} onClick={() => onAction(ban, { kind: 'unban' })}>
+          <button type="button" className="button button-small" data-col="unban" aria-label={`Unban ${ban.ip}`} disabled={busy || actionsDisabled} onClick={() => onAction(ban, { kind: 'unban' })}>
             Unban
           </button>
           <button
@@ -86,7 +88,7 @@ const BanRow = memo(function BanRow({ ban, index, now, selected, busy, onToggle,
             className="button button-small"
             data-col="whitelist"
             aria-label={`Whitelist ${ban.ip}`}
-            disabled={busy}
+            disabled={busy || actionsDisabled}
             onClick={() => onAction(ban, { kind: 'whitelist' })}
           >
             Whitelist
@@ -95,7 +97,7 @@ const BanRow = memo(function BanRow({ ban, index, now, selected, busy, onToggle,
             className="select-small"
             label={`Extend ${ban.ip}`}
             placeholder="Extend"
-            disabled={busy || ban.expires_at === 0}
+            disabled={busy || actionsDisabled || ban.expires_at === 0}
             title={ban.expires_at === 0 ? 'Already permanent' : 'Make this ban longer'}
             onChoose={(extension) => onAction(ban, { kind: 'extend', extension })}
           />
@@ -115,6 +117,8 @@ export interface BansTableProps {
   readonly onToggleAll: () => void;
   readonly busy: ReadonlySet<string>;
   readonly onAction: (ban: BanInfo, action: RowAction) => void;
+  /** The helper is not running: the row actions are off (the rows can still be selected and opened). */
+  readonly actionsDisabled: boolean;
   readonly onOpen: (ip: string) => void;
   /** Scroll back to the top when this changes (a new filter or sort). */
   readonly resetKey: string;
@@ -253,6 +257,7 @@ export function BansTable(props: BansTableProps) {
               now={now}
               selected={props.selected.has(ban.ip)}
               busy={props.busy.has(ban.ip)}
+              actionsDisabled={props.actionsDisabled}
               onToggle={props.onToggle}
               onAction={props.onAction}
               onOpen={props.onOpen}

@@ -1,7 +1,8 @@
-// The one place that finds the preload's bridge on `window`, and fans its events out to the stores
-// and components that listen (the bridge takes listeners too, but one subscription is easier to reason about).
+// The one place that finds the preload's bridge on `window`, turns its rare rejected calls into
+// Results, and fans its events out to the stores and components that listen (the bridge takes
+// listeners too, but one subscription is easier to reason about).
 import { useEffect, useRef } from 'react';
-import { BRIDGE_NAME, type Bridge, type HelperEvent } from '../electron/bridge.js';
+import { BRIDGE_NAME, type Bridge, type HelperEvent, type Result } from '../electron/bridge.js';
 
 /** The bridge, or null when the page runs outside the app (opened in a plain browser). */
 export function findBridge(): Bridge | null {
@@ -18,6 +19,19 @@ export function bridge(): Bridge {
     if (!current) throw new Error(`window.${BRIDGE_NAME} is missing: this page runs only inside the Croissant2Ban app`);
   }
   return current;
+}
+
+/**
+ * Runs one operation of the bridge. Operations answer errors as Results, but the IPC call itself can
+ * still reject (the main process threw, the window is closing): that becomes a Failed Result here, so
+ * no caller needs a catch of its own.
+ */
+export async function call<T>(operation: (bridge: Bridge) => Promise<Result<T>>): Promise<Result<T>> {
+  try {
+    return await operation(bridge());
+  } catch (error) {
+    return { ok: false, error: { kind: 'Failed', message: String(error) } };
+  }
 }
 
 type Listener = (event: HelperEvent) => void;

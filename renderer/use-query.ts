@@ -1,7 +1,8 @@
 // Reading data from the helper for a page: loading, value, error, and a fetch again whenever the
 // helper comes back (connection generation) or the page asks (reload).
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { BridgeError, Result } from '../electron/bridge.js';
+import type { Bridge, BridgeError, Result } from '../electron/bridge.js';
+import { call } from './bridge-client.js';
 import { connectionStore, useConnection } from './connection.js';
 
 export type QueryState<T> =
@@ -17,7 +18,8 @@ export interface Query<T> {
   reload(): void;
 }
 
-export function useQuery<T>(load: () => Promise<Result<T>>): Query<T> {
+/** `load` is one bridge operation, run through call() so a rejected call shows as an error too. */
+export function useQuery<T>(load: (bridge: Bridge) => Promise<Result<T>>): Query<T> {
   const { connection, generation } = useConnection();
   const running = connection.state === 'running';
   const waiting: QueryState<T> = connection.state === 'connecting' ? { status: 'loading' } : { status: 'offline' };
@@ -31,15 +33,9 @@ export function useQuery<T>(load: () => Promise<Result<T>>): Query<T> {
     if (connectionStore.get().connection.state !== 'running') return;
     const id = ++request.current;
     setState((previous) => (previous.status === 'ready' ? { ...previous, refreshing: true } : { status: 'loading' }));
-    latestLoad
-      .current()
-      .then(
-        (result): QueryState<T> => (result.ok ? { status: 'ready', value: result.value, refreshing: false } : { status: 'error', error: result.error }),
-        (error: unknown): QueryState<T> => ({ status: 'error', error: { kind: 'Failed', message: String(error) } }),
-      )
-      .then((next) => {
-        if (id === request.current) setState(next);
-      });
+    void call(latestLoad.current).then((result) => {
+      if (id === request.current) setState(result.ok ? { status: 'ready', value: result.value, refreshing: false } : { status: 'error', error: result.error });
+    });
   }, []);
 
   useEffect(() => {

@@ -2,6 +2,7 @@
 // index.html under a strict CSP (no inline script or style). The world map's land outline is made here
 // from world-atlas, so the window needs no network and no runtime map library.
 // Usage: node scripts/build-renderer.mjs   (prints nothing on success; exit 1 with esbuild's messages)
+import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,17 +13,11 @@ const root = resolve(new URL('..', import.meta.url).pathname);
 const outdir = join(root, 'dist/renderer-app');
 const require = createRequire(import.meta.url);
 
-const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  
-].join('; ');
+// The app's one CSP (electron/main/app-files.ts, compiled by tsc before this runs). A meta tag
+// cannot carry frame-ancestors (browsers ignore it there and say so), so it is left out of the tag;
+// the app:// handler sends the whole policy as a header.
+const { CONTENT_SECURITY_POLICY } = await import(pathToFileURL(join(root, 'dist/electron/main/app-files.js')).href);
+const CSP = CONTENT_SECURITY_POLICY.split(';').map((directive) => directive.trim()).filter((directive) => !directive.startsWith('frame-ancestors')).join('; ');
 
 /** The land of world-atlas (Natural Earth 1:110m) as one SVG path in an equirectangular 360x180 frame. */
 function landPath() {

@@ -2,6 +2,7 @@
 // after a quiet spell is shown on its own, the bans that follow within the window are summed up in
 // one notification at its end ("7 addresses banned in the last 10 s"). Pausing silences all of it
 // for a while. Pure: the clock and the timer are injected; the caller shows what `show` gets.
+import type { Scheduler } from './scheduler.js';
 
 export interface BanNotice {
   readonly address: string;
@@ -13,10 +14,7 @@ export type Notice =
   | { readonly kind: 'single'; readonly ban: BanNotice }
   | { readonly kind: 'burst'; readonly count: number; readonly windowSeconds: number; readonly addresses: readonly string[] };
 
-export interface Scheduler {
-  /** Runs `callback` after `ms`; returns a cancel function. */
-  after(ms: number, callback: () => void): () => void;
-}
+export type { Scheduler } from './scheduler.js';
 
 export interface BanNotifier {
   banAdded(ban: BanNotice): void;

@@ -4,6 +4,7 @@
 // absent; nothing here knows about Electron, so it is tested with an injected client and clock.
 import type { DaemonApi, PropertyValues, SignalArguments, SignalName } from '../../helper/protocol/index.js';
 import type { HelperConnection, HelperEvent } from '../bridge.js';
+import type { Scheduler } from './scheduler.js';
 
 /** The part of DaemonClient the app uses (helper/client's DaemonClient fits it). */
 export interface HelperClient extends DaemonApi {
@@ -15,10 +16,7 @@ export interface HelperClient extends DaemonApi {
   close(): void;
 }
 
-export interface Scheduler {
-  /** Runs `callback` after `ms`; returns a cancel function. */
-  after(ms: number, callback: () => void): () => void;
-}
+export type { Scheduler } from './scheduler.js';
 
 export interface HelperLink {
   start(): void;

@@ -3,6 +3,14 @@
 import type { IntelInfo } from '../../helper/protocol/index.js';
 import type { Notice } from './ban-notifications.js';
 
+/**
+ * Text for a notification body on Linux, where libnotify and most notification daemons read it as
+ * markup: a name such as "AT&T" must not break it, and a WHOIS name must not add links or lines.
+ */
+export function escapeMarkup(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 export interface NotificationText {
   readonly title: string;
   readonly body: string;

@@ -81,6 +81,7 @@ function parsers(now: () => number): { readonly [Op in BridgeOperation]: (args: 
     getIntel: (args) => [address(args[0], 'address', { network: false }), flag(args[1], 'refresh')],
     ban: (args) => [address(args[0], 'address', { network: false }), integer(args[1], 'duration', 0, MAX_UINT32), text(args[2], 'reason')],
     unban: (args) => [address(args[0], 'address', { network: false })],
+    extendBan: (args) => [address(args[0], 'address', { network: false }), integer(args[1], 'duration', 0, MAX_UINT32)],
     whitelistAdd: (args) => [address(args[0], 'address', { network: true }), text(args[1], 'comment')],
     whitelistRemove: (args) => [address(args[0], 'address', { network: true })],
     startHelper: none,
@@ -101,6 +102,7 @@ const ARITY: { readonly [Op in BridgeOperation]: number } = {
   getIntel: 2,
   ban: 3,
   unban: 1,
+  extendBan: 2,
   whitelistAdd: 2,
   whitelistRemove: 1,
   startHelper: 0,
@@ -160,6 +162,7 @@ export function createOperations(dependencies: OperationDependencies): Operation
     getIntel: (ip, refresh) => attempt((client) => client.getIntel(ip, refresh)),
     ban: (ip, seconds, reason) => attempt((client) => client.ban(ip, seconds, reason)),
     unban: (ip) => attempt((client) => client.unban(ip)),
+    extendBan: (ip, seconds) => attempt((client) => client.extendBan(ip, seconds)),
     whitelistAdd: (network, comment) => attempt((client) => client.whitelistAdd(network, comment)),
     whitelistRemove: (network) => attempt((client) => client.whitelistRemove(network)),
     startHelper: async () => {

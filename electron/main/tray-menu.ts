@@ -60,7 +60,7 @@ export function trayMenu(model: TrayModel): TrayItem[] {
   const items: TrayItem[] = [{ type: 'normal', label: model.helperStopped ? 'The helper is not running' : STATE_WORDS[model.state], enabled: false }];
   if (model.helperStopped) items.push({ type: 'normal', label: 'Start the helper…', action: { kind: 'start-helper' } });
   items.push({ type: 'separator' });
-  if (model.recentBans.length === 0) items.push({ type: 'normal', label: 'No bans since the app started', enabled: false });
+  if (model.recentBans.length === 0) items.push({ type: 'normal', label: 'No active bans', enabled: false });
   else {
     items.push({ type: 'normal', label: 'Last bans', enabled: false });
     for (const ban of model.recentBans.slice(0, RECENT_BANS_SHOWN)) {

@@ -23,6 +23,7 @@ export function createBridge(transport: BridgeTransport): Bridge {
     getIntel: (ip, refresh) => invoke('getIntel', ip, refresh),
     ban: (ip, durationSecs, reason) => invoke('ban', ip, durationSecs, reason),
     unban: (ip) => invoke('unban', ip),
+    extendBan: (ip, durationSecs) => invoke('extendBan', ip, durationSecs),
     whitelistAdd: (address, comment) => invoke('whitelistAdd', address, comment),
     whitelistRemove: (address) => invoke('whitelistRemove', address),
     startHelper: () => invoke('startHelper'),

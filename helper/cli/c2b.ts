@@ -32,6 +32,11 @@ const commands: Record<string, CommandEntry> = {
     usage: 'c2b ban <ip> [-d <seconds>] [-r <reason>]',
     summary: 'ban an address (default 3600 s; -d 0 = permanent)',
   },
+  extend: {
+    load: async () => (await admin()).extend,
+    usage: 'c2b extend <ip> -d <seconds>',
+    summary: 'make a running ban end <seconds> from now (0 = permanent), keeping its reason and source',
+  },
   unban: { load: async () => (await admin()).unban, usage: 'c2b unban <ip>', summary: 'lift the ban of an address' },
   list: { load: async () => (await admin()).list, usage: 'c2b list [-f table|json|simple]', summary: 'active bans' },
   banned: { load: async () => (await admin()).banned, usage: 'c2b banned', summary: 'banned addresses, one per line' },

@@ -82,6 +82,9 @@ export function translate(error: unknown): ClientError {
 
 type SignalListener<Name extends SignalName> = (...args: SignalArguments[Name]) => void;
 
+/** How long a call that may ask for a password (polkit) waits for its answer. */
+export const INTERACTIVE_TIMEOUT_MS = 300_000;
+
 const BUS_DRIVER = { name: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus' } as const;
 /** The bus itself says when the helper's name gains or loses its owner, even when the helper is killed. */
 const OWNER_CHANGED_RULE =
@@ -93,6 +96,12 @@ export class DaemonClient implements DaemonApi {
   private readonly ownerListeners = new Set<(running: boolean) => void>();
   private subscribed: Promise<void> | null = null;
   private watchingOwner: Promise<void> | null = null;
+  /**
+   * The unique bus name that owns the helper's name now, or null. Signals from anyone else are
+   * dropped: the system bus lets any local user send a signal straight to us, and a forged BanAdded
+   * would put a "ban" of the forger's choosing in the tray menu, one click from the whitelist.
+   */
+  private helperOwner: string | null = null;
 
   private constructor(
     private readonly bus: BusConnection,
@@ -120,6 +129,9 @@ export class DaemonClient implements DaemonApi {
 
   private async invoke(method: MethodName, body: readonly unknown[] = []): Promise<unknown[]> {
     const spec = METHODS[method];
+    const interactive = spec.mutating && (this.options.interactive ?? false);
+    // A call that may wait for someone to type a password gets that long, not the usual 25 s.
+    const timeoutMs = interactive ? Math.max(this.options.timeoutMs ?? 0, INTERACTIVE_TIMEOUT_MS) : this.options.timeoutMs;
     try {
       const reply = await this.bus.call({
         destination: BUS_NAME,
@@ -128,8 +140,8 @@ export class DaemonClient implements DaemonApi {
         member: method,
         signature: spec.in.map(([, signature]) => signature).join(''),
         body,
-        ...(this.options.timeoutMs !== undefined ? { timeoutMs: this.options.timeoutMs } : {}),
-        allowInteractiveAuthorization: spec.mutating && (this.options.interactive ?? false),
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        allowInteractiveAuthorization: interactive,
       });
       const expected = spec.out.map(([, signature]) => signature).join('');
       if ((reply.signature ?? '') !== expected) throw new WireError(`${method} answered (${reply.signature}), expected (${expected})`);
@@ -165,6 +177,9 @@ export class DaemonClient implements DaemonApi {
   }
   async unban(ip: string) {
     return (await this.invoke('Unban', [ip]))[0] as boolean;
+  }
+  async extendBan(ip: string, durationSecs: number) {
+    return (await this.invoke('ExtendBan', [ip, durationSecs]))[0] as boolean;
   }
   getBans() {
     return this.list('GetBans', (value) => readFields(BAN_FIELDS, value));
@@ -237,10 +252,23 @@ export class DaemonClient implements DaemonApi {
     }
   }
 
+  /** Our unique name on the bus (":1.42"). */
+  get uniqueName(): string {
+    return this.bus.uniqueName;
+  }
+
   private subscribe(): Promise<void> {
     this.subscribed ??= (async () => {
       await this.bus.addMatch(`type='signal',sender='${BUS_NAME}',path='${OBJECT_PATH}',interface='${INTERFACE}'`);
       await this.bus.addMatch(`type='signal',sender='${BUS_NAME}',path='${OBJECT_PATH}',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged'`);
+      // Owner changes first, then the owner now: a change after our question arrives after its answer.
+      await this.watchOwner();
+      try {
+        this.helperOwner = (await this.bus.callBus('GetNameOwner', 's', [BUS_NAME])).body![0] as string;
+      } catch (error) {
+        if (!(error instanceof BusError) || error.errorName !== BusErrorName.nameHasNoOwner) throw error;
+        this.helperOwner = null;
+      }
     })().catch((error: unknown) => {
       this.subscribed = null;
       throw translate(error);
@@ -272,11 +300,15 @@ export class DaemonClient implements DaemonApi {
    */
   async onOwnerChanged(listener: (running: boolean) => void): Promise<void> {
     this.ownerListeners.add(listener);
+    await this.watchOwner();
+  }
+
+  private watchOwner(): Promise<void> {
     this.watchingOwner ??= this.bus.addMatch(OWNER_CHANGED_RULE).catch((error: unknown) => {
       this.watchingOwner = null;
       throw translate(error);
     });
-    await this.watchingOwner;
+    return this.watchingOwner;
   }
 
   offOwnerChanged(listener: (running: boolean) => void): void {
@@ -288,7 +320,7 @@ export class DaemonClient implements DaemonApi {
       this.onBusSignal(message);
       return;
     }
-    if (message.path !== OBJECT_PATH) return;
+    if (message.path !== OBJECT_PATH || message.sender === undefined || message.sender !== this.helperOwner) return;
     if (message.interface === 'org.freedesktop.DBus.Properties' && message.member === 'PropertiesChanged') {
       if (message.body?.[0] !== INTERFACE) return;
       const changed = readLooseFields(message.body[1]) as Partial<PropertyValues>;
@@ -306,6 +338,7 @@ export class DaemonClient implements DaemonApi {
     if (message.interface !== BUS_DRIVER.interface || message.member !== 'NameOwnerChanged' || message.signature !== 'sss') return;
     const [name, , newOwner] = message.body as [string, string, string];
     if (name !== BUS_NAME) return;
+    this.helperOwner = newOwner === '' ? null : newOwner;
     for (const listener of this.ownerListeners) listener(newOwner !== '');
   }
 }

@@ -2,7 +2,7 @@
 // itself, so the desktop app can start a stopped helper with the desktop's password prompt and
 // never runs anything privileged of its own.
 import { BusConnection, BusError, BusErrorName, systemBusAddress } from './bus.js';
-import { ClientError, translate } from './index.js';
+import { ClientError, INTERACTIVE_TIMEOUT_MS, translate } from './index.js';
 
 /** The unit the packages install for the helper. */
 export const HELPER_UNIT = 'croissant2ban.service';
@@ -23,8 +23,6 @@ export const SystemdErrorName = {
 const UNIT_NAME = /^[A-Za-z0-9:_.@-]+\.service$/;
 
 const DEFAULT_TIMEOUT_MS = 25_000;
-/** A person may take a while to type a password in the polkit dialog. */
-const DEFAULT_INTERACTIVE_TIMEOUT_MS = 300_000;
 
 export interface StartUnitOptions {
   /** Bus address (default: DBUS_SYSTEM_BUS_ADDRESS, else the system bus socket). */
@@ -56,7 +54,7 @@ export async function startHelperUnit(options: StartUnitOptions): Promise<void> 
       member: 'StartUnit',
       signature: 'ss',
       body: [unit, 'replace'],
-      timeoutMs: options.timeoutMs ?? (options.interactive ? DEFAULT_INTERACTIVE_TIMEOUT_MS : DEFAULT_TIMEOUT_MS),
+      timeoutMs: options.timeoutMs ?? (options.interactive ? INTERACTIVE_TIMEOUT_MS : DEFAULT_TIMEOUT_MS),
       allowInteractiveAuthorization: options.interactive,
     });
   } catch (error) {

@@ -53,6 +53,7 @@ export interface Api {
   isBanned(ip: string): boolean;
   ban(actor: ActorUid, ip: string, durationSecs: number, reason: string): Promise<boolean>;
   unban(actor: ActorUid, ip: string): Promise<boolean>;
+  extendBan(actor: ActorUid, ip: string, durationSecs: number): Promise<boolean>;
   whitelistAdd(actor: ActorUid, address: string, comment: string): Promise<string[]>;
   whitelistRemove(actor: ActorUid, address: string): Promise<boolean>;
   getWhitelist(): WhitelistInfo[];
@@ -140,6 +141,11 @@ export function createApi(host: ApiHost): Api {
 
     async unban(actor, ip) {
       await host.current().pipeline.operations.unban(ip, actor);
+      return true;
+    },
+
+    async extendBan(actor, ip, durationSecs) {
+      await host.current().pipeline.operations.extend({ address: ip, seconds: durationSecs, actorUid: actor });
       return true;
     },
 

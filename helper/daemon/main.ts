@@ -266,6 +266,7 @@ async function runForeground(options: Options, config: Config): Promise<number> 
   const relay: PipelineObserver = {
     banAdded: (ban) => service?.observer.banAdded(ban),
     banRemoved: (address, reason) => service?.observer.banRemoved(address, reason),
+    banExtended: (ban) => service?.observer.banExtended(ban),
     attack: (failure) => service?.observer.attack(failure),
   };
   const startedAt = Date.now();

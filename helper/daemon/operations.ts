@@ -1,4 +1,4 @@
-// What an admin can ask the running helper to do (ban, unban, whitelist, flush), without any bus:
+// What an admin can ask the running helper to do (ban, extend, unban, whitelist, flush), without any bus:
 // the D-Bus adapter and tests call these; each validates its input, changes the database and the
 // firewall together, and writes the activity log with the caller's uid.
 import type { ErrorKind } from '../protocol/index.js';
@@ -48,8 +48,18 @@ export interface ManualBan {
   readonly actorUid: number | null;
 }
 
+export interface BanExtension {
+  readonly address: string;
+  /** Seconds from now; 0 = permanent. */
+  readonly seconds: number;
+  /** uid of the caller; null for the helper itself. */
+  readonly actorUid: number | null;
+}
+
 export interface Operations {
   ban(request: ManualBan): Promise<BanRecord>;
+  /** Makes the running ban of an address end `seconds` from now, keeping the rest of its record. Returns the updated record. */
+  extend(request: BanExtension): Promise<BanRecord>;
   unban(address: string, actorUid: number | null): Promise<void>;
   /** Adds an address or network; active bans inside it are lifted. Returns the canonical network and the addresses unbanned. */
   whitelistAdd(network: string, comment: string, actorUid: number | null): Promise<{ network: string; unbanned: string[] }>;
@@ -67,6 +77,13 @@ function address(text: string) {
   const parsed = typeof text === 'string' && text.length <= 64 ? parseAddress(text) : null;
   if (parsed === null) throw new OperationError('InvalidAddress', `not an IP address: ${JSON.stringify(String(text).slice(0, 64))}`);
   return parsed;
+}
+
+function duration(seconds: number): number {
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > LONGEST_BAN_SECONDS) {
+    throw new OperationError('Failed', `the duration must be whole seconds from 0 (permanent) to ${LONGEST_BAN_SECONDS}, got ${seconds}`);
+  }
+  return seconds;
 }
 
 function network(text: string): Network {
@@ -100,9 +117,7 @@ export function createOperations(context: OperationContext): Operations {
   return {
     async ban(request) {
       const target = address(request.address);
-      if (!Number.isInteger(request.seconds) || request.seconds < 0 || request.seconds > LONGEST_BAN_SECONDS) {
-        throw new OperationError('Failed', `the duration must be whole seconds from 0 (permanent) to ${LONGEST_BAN_SECONDS}, got ${request.seconds}`);
-      }
+      duration(request.seconds);
       const spared = context.gateCheck(target.text);
       if (spared !== null) throw new OperationError('Whitelisted', `${target.text} is never banned: ${spared}`);
       const now = context.now();
@@ -117,6 +132,23 @@ export function createOperations(context: OperationContext): Operations {
       await changeFirewall('block', () => firewall.block([{ address: target.text, family: target.family, seconds: request.seconds }]));
       context.observer.banAdded({ address: target.text, reason, source: 'manual', seconds: request.seconds });
       logger.info('banned by hand', { address: target.text, action: 'ban', seconds: request.seconds, uid: request.actorUid ?? undefined });
+      return record;
+    },
+
+    async extend(request) {
+      const target = address(request.address);
+      const seconds = duration(request.seconds);
+      const now = context.now();
+      const expiresAt = seconds === 0 ? null : now + seconds * 1000;
+      // Not a new ban: service, reason, source, failures and start stay, and no banAdded is told.
+      const record = store.setBanEnd(target.text, expiresAt, now);
+      if (record === null) throw new OperationError('NotFound', `${target.text} is not banned`);
+      store.logActivity({ time: now, actorUid: request.actorUid, action: 'extend', target: target.text, detail: seconds === 0 ? 'permanent' : `for ${seconds} s` });
+      context.bannedUntil.set(target.text, expiresAt ?? Infinity);
+      // block() gives an element already there its new timeout (nftables: add, delete, add in one transaction).
+      await changeFirewall('block', () => firewall.block([{ address: target.text, family: target.family, seconds }]));
+      context.observer.banExtended({ address: target.text, seconds });
+      logger.info('ban extended by hand', { address: target.text, action: 'extend', seconds, uid: request.actorUid ?? undefined });
       return record;
     },
 

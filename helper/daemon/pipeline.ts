@@ -30,10 +30,12 @@ export interface PipelineObserver {
   banAdded(ban: { readonly address: string; readonly reason: string; readonly source: string; readonly seconds: number }): void;
   /** `address` is "*" when every ban ended at once (a flush). */
   banRemoved(address: string, reason: string): void;
+  /** A running ban now ends `seconds` from now (0 = never); the same ban, not a new one. */
+  banExtended(ban: { readonly address: string; readonly seconds: number }): void;
   attack(failure: EventRecord): void;
 }
 
-const SILENT: PipelineObserver = { banAdded() {}, banRemoved() {}, attack() {} };
+const SILENT: PipelineObserver = { banAdded() {}, banRemoved() {}, banExtended() {}, attack() {} };
 
 export interface Pipeline {
   start(): Promise<void>;

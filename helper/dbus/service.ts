@@ -149,6 +149,7 @@ export function createDbusService(options: { readonly bus: BusConnection; readon
     Status: () => [toVariants(STATUS_FIELDS, api.status())],
     Ban: async ([ip, duration, reason], actor) => [await api.ban(actor, ip as string, duration as number, reason as string)],
     Unban: async ([ip], actor) => [await api.unban(actor, ip as string)],
+    ExtendBan: async ([ip, duration], actor) => [await api.extendBan(actor, ip as string, duration as number)],
     GetBans: () => bansBody(),
     IsBanned: ([ip]) => [api.isBanned(ip as string)],
     WhitelistAdd: async ([address, comment], actor) => [await api.whitelistAdd(actor, address as string, comment as string)],
@@ -309,6 +310,10 @@ export function createDbusService(options: { readonly bus: BusConnection; readon
     banRemoved(address, reason) {
       generation++;
       emit('BanRemoved', address, reason);
+    },
+    // No signal: it is not a new ban (BanAdded would say so). GetBans answers with the new end.
+    banExtended() {
+      generation++;
     },
     attack(failure) {
       const current = Date.now();

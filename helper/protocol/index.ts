@@ -233,6 +233,12 @@ export const METHODS = {
     doc: 'bans an address; duration 0 = permanent; replaces a running ban of it',
   },
   Unban: { in: [['ip', 's']], out: [['unbanned', 'b']], mutating: true, doc: 'lifts the ban of an address; NotFound when it has none' },
+  ExtendBan: {
+    in: [['ip', 's'], ['duration_secs', 'u']],
+    out: [['extended', 'b']],
+    mutating: true,
+    doc: 'makes the running ban of an address end duration_secs from now (0 = permanent), keeping its record; no BanAdded; NotFound when it has none',
+  },
   GetBans: { in: [], out: [['bans', 'aa{sv}']], mutating: false, doc: 'every active ban (BAN_FIELDS)' },
   IsBanned: { in: [['ip', 's']], out: [['banned', 'b']], mutating: false, doc: 'whether an address is banned now' },
   WhitelistAdd: {
@@ -296,6 +302,7 @@ export interface DaemonApi {
   status(): Promise<StatusInfo>;
   ban(ip: string, durationSecs: number, reason: string): Promise<boolean>;
   unban(ip: string): Promise<boolean>;
+  extendBan(ip: string, durationSecs: number): Promise<boolean>;
   getBans(): Promise<BanInfo[]>;
   isBanned(ip: string): Promise<boolean>;
   whitelistAdd(address: string, comment: string): Promise<string[]>;

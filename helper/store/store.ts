@@ -171,6 +171,10 @@ function prepareStatements(database: Database.Database) {
     endBan: prepare(
       'UPDATE bans SET ended_at = @time, end_reason = @reason WHERE address = @address AND ended_at IS NULL',
     ),
+    setBanEnd: prepare(
+      `UPDATE bans SET expires_at = @expiresAt
+       WHERE address = @address AND ended_at IS NULL AND (expires_at IS NULL OR expires_at > @now) RETURNING *`,
+    ),
     endAllBans: prepare('UPDATE bans SET ended_at = @time, end_reason = @reason WHERE ended_at IS NULL'),
     expiredBans: prepare(
       'SELECT * FROM bans WHERE ended_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?',
@@ -336,6 +340,16 @@ export class Store {
   /** Ends the active ban of an address; false when it had none. */
   endBan(address: string, reason: string, time: number): boolean {
     return this.statements.endBan.run({ address, reason, time }).changes > 0;
+  }
+
+  /**
+   * Moves the end of the ban of an address that is running at `now` (epoch ms; null = permanent),
+   * keeping the rest of its record. Returns the updated record, or null when no ban of it runs (one
+   * that has expired but is not closed yet does not count: the cleanup closes it).
+   */
+  setBanEnd(address: string, expiresAt: number | null, now: number): BanRecord | null {
+    const row = this.statements.setBanEnd.get({ address, expiresAt, now }) as BanRow | undefined;
+    return row ? toBan(row) : null;
   }
 
   /**

@@ -1,5 +1,4 @@
 // Activity: who changed what (bans, unbans, whitelist, reloads), newest first.
-import { bridge } from '../bridge-client.js';
 import { Empty, PageHeader, QueryView, RefreshButton } from '../components.js';
 import { formatDateTime, formatUid } from '../format.js';
 import { useQuery } from '../use-query.js';
@@ -14,7 +13,7 @@ const ACTIONS: Record<string, string> = {
 };
 
 export function ActivityPage() {
-  const query = useQuery(() => bridge().getActivity(500));
+  const query = useQuery((bridge) => bridge.getActivity(500));
   return (
     <div className="page">
       <PageHeader

@@ -1,13 +1,14 @@
 // Bans: every active ban in a windowed table, with filter, sort, selection, and Unban / Whitelist /
 // Extend for one row or for the selection.
 import { useCallback, useDeferredValue, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { BridgeError, Result } from '../../electron/bridge.js';
+import type { BridgeError, BridgeErrorKind, HelperConnection, Result } from '../../electron/bridge.js';
 import type { BanInfo } from '../../helper/protocol/index.js';
 import { EXTENSIONS, extendBan, unbanAddress, whitelistAddress, type Extension } from '../actions.js';
 import { filterBans, resortAfterChange, sortBans, type SortOrder } from '../ban-order.js';
 import { BansTable, ExtendSelect, type RowAction } from '../bans-table.js';
 import { reloadBans, useBans } from '../bans-store.js';
 import { Empty, ErrorAlert, Loading, Offline, PageHeader, RefreshButton } from '../components.js';
+import { useConnection } from '../connection.js';
 import { describeError } from '../errors.js';
 import { formatCount } from '../format.js';
 import { openIntel } from '../panel-store.js';
@@ -24,6 +25,14 @@ interface BulkRun {
 }
 
 const BULK_CONCURRENCY = 4;
+/** Failures every further call of a run would repeat, each perhaps after a password prompt: they end the run. */
+const ENDS_THE_RUN: ReadonlySet<BridgeErrorKind> = new Set(['NotAuthorized', 'InteractionRequired', 'AccessDenied']);
+
+/** Said beside the count while the list cannot be read (the app-wide banner says why). */
+const STALE_NOTE: Partial<Record<HelperConnection['state'], string>> = {
+  stopped: 'As last read, before the helper stopped.',
+  unreachable: 'As last read, before the system bus stopped answering.',
+};
 
 const verbs = (action: BulkAction) =>
   action.kind === 'unban'
@@ -68,6 +77,10 @@ function FailureSummary(props: { failures: BulkRun['failures'] }) {
 
 export function BansPage() {
   const bansState = useBans();
+  const { connection } = useConnection();
+  // Without the helper nothing can be changed: the actions are off and the list is marked as old.
+  const helperRunning = connection.state === 'running';
+  const staleNote = STALE_NOTE[connection.state];
   const [order, setOrder] = useState<SortOrder>({ key: 'banned_at', direction: 'descending' });
   const [filter, setFilter] = useState('');
   const deferredFilter = useDeferredValue(filter);
@@ -176,17 +189,24 @@ export function BansPage() {
     publish(false);
     const timer = setInterval(() => publish(false), 150);
     let next = 0;
-    const worker = async () => {
-      while (next < targets.length && !cancelBulk.current) {
-        const ban = targets[next++]!;
-        const result = await runAction(ban, action);
-        done++;
-        // An unban of a ban that ended meanwhile reached its goal.
-        if (result.ok || (action.kind === 'unban' && result.error.kind === 'NotFound')) succeeded.push(ban.ip);
-        else failures.push({ ip: ban.ip, error: result.error });
+    const runNext = async () => {
+      const ban = targets[next++]!;
+      const result = await runAction(ban, action);
+      done++;
+      // An unban of a ban that ended meanwhile reached its goal.
+      if (result.ok || (action.kind === 'unban' && result.error.kind === 'NotFound')) succeeded.push(ban.ip);
+      else {
+        failures.push({ ip: ban.ip, error: result.error });
+        if (ENDS_THE_RUN.has(result.error.kind)) cancelBulk.current = true;
       }
     };
-    await Promise.all(Array.from({ length: Math.min(BULK_CONCURRENCY, targets.length) }, worker));
+    // One at a time until a call gets through: polkit (auth_admin_keep) then asks for the password
+    // once and lets the rest pass, where parallel first calls would each open a prompt.
+    while (succeeded.length === 0 && next < targets.length && !cancelBulk.current) await runNext();
+    const worker = async () => {
+      while (next < targets.length && !cancelBulk.current) await runNext();
+    };
+    await Promise.all(Array.from({ length: Math.min(BULK_CONCURRENCY, targets.length - next) }, worker));
     clearInterval(timer);
     publish(true);
     if (action.kind !== 'extend') {
@@ -243,6 +263,7 @@ export function BansPage() {
             onToggleAll={onToggleAll}
             busy={busy}
             onAction={onAction}
+            actionsDisabled={!helperRunning}
             onOpen={openIntel}
             resetKey={resetKey}
           />
@@ -251,6 +272,7 @@ export function BansPage() {
     );
 
   const bulkRunning = bulk !== null && !bulk.finished;
+  const bulkDisabled = selectedBans.length === 0 || !helperRunning;
   return (
     <div className="page page-bans">
       <PageHeader
@@ -259,7 +281,7 @@ export function BansPage() {
           count > 0 ? (
             <>
               {formatCount(count)} active {count === 1 ? 'ban' : 'bans'}
-              {bansState.status === 'offline' ? ' (as last read; the helper is not running)' : ''}
+              {staleNote ? <span className="tag tag-warning stale-note">{staleNote}</span> : null}
             </>
           ) : (
             'Addresses the firewall drops right now.'
@@ -305,13 +327,13 @@ export function BansPage() {
                 {formatCount(selectedBans.length)} selected
                 {selectedBans.length > selectedMatching ? <span className="muted"> ({formatCount(selectedBans.length - selectedMatching)} hidden by the filter)</span> : null}
               </span>
-              <button type="button" className="button button-danger" onClick={() => void runBulk({ kind: 'unban' })} disabled={selectedBans.length === 0}>
+              <button type="button" className="button button-danger" onClick={() => void runBulk({ kind: 'unban' })} disabled={bulkDisabled}>
                 Unban selected
               </button>
-              <button type="button" className="button" onClick={() => setConfirmWhitelist(true)} disabled={selectedBans.length === 0}>
+              <button type="button" className="button" onClick={() => setConfirmWhitelist(true)} disabled={bulkDisabled}>
                 Whitelist selected
               </button>
-              <ExtendSelect className="select" label="Extend selected" placeholder="Extend selected" disabled={selectedBans.length === 0} onChoose={(extension) => void runBulk({ kind: 'extend', extension })} />
+              <ExtendSelect className="select" label="Extend selected" placeholder="Extend selected" disabled={bulkDisabled} onChoose={(extension) => void runBulk({ kind: 'extend', extension })} />
               <button type="button" className="button button-quiet" onClick={() => setSelected(new Set())} disabled={selectedBans.length === 0}>
                 Clear selection
               </button>
@@ -319,7 +341,7 @@ export function BansPage() {
           )}
         </div>
       ) : null}
-      {confirmWhitelist && !bulkRunning ? (
+      {confirmWhitelist && !bulkRunning && helperRunning ? (
         <div className="confirm-bar" role="alertdialog" aria-label="Confirm whitelisting">
           <p>
             Whitelist {formatCount(selectedBans.length)} {selectedBans.length === 1 ? 'address' : 'addresses'}? Their bans end, and they will never be banned again until

@@ -2,8 +2,9 @@
 // services), and where the newest bans come from (map, top countries).
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { BanInfo, StatsInfo } from '../../helper/protocol/index.js';
+import { newestBans } from '../ban-order.js';
 import { useBans } from '../bans-store.js';
-import { bridge, useHelperEvent } from '../bridge-client.js';
+import { call, useHelperEvent } from '../bridge-client.js';
 import { BarList, HourlyChart, type BarItem } from '../charts.js';
 import { useNow } from '../clock.js';
 import { Empty, ErrorAlert, Loading, Offline, PageHeader } from '../components.js';
@@ -17,22 +18,6 @@ import { WorldMap, type MapPoint } from '../world-map.js';
 /** Stats are read again after events, but not more often than this. */
 const STATS_MIN_INTERVAL_MS = 4_000;
 const MAP_BANS = 100;
-
-/** The `limit` bans with the highest banned_at, newest first, in one pass over the list. */
-function newestBans(bans: readonly BanInfo[], limit: number): BanInfo[] {
-  let top: BanInfo[] = [];
-  let threshold = -Infinity;
-  for (const ban of bans) {
-    if (ban.banned_at < threshold) continue;
-    top.push(ban);
-    if (top.length >= limit * 2) {
-      top.sort((a, b) => b.banned_at - a.banned_at);
-      top = top.slice(0, limit);
-      threshold = top[top.length - 1]!.banned_at;
-    }
-  }
-  return top.sort((a, b) => b.banned_at - a.banned_at).slice(0, limit);
-}
 
 /** The 24 hourly windows of a StatsInfo, or null from a helper that does not send them (older versions). */
 function hourlyFromStats(stats: StatsInfo): { events: number[]; bans: number[] | null } | null {
@@ -52,17 +37,15 @@ function useHourlyFallback(needed: boolean, stats: StatsInfo | null): number[] |
     if (!needed || !stats) return;
     let cancelled = false;
     const now = Math.floor(Date.now() / 1000);
-    void bridge()
-      .getEvents(10_000, now - 24 * 3_600)
-      .then((result) => {
-        if (cancelled || !result.ok) return;
-        const buckets = Array<number>(24).fill(0);
-        for (const event of result.value) {
-          const index = 23 - Math.floor((now - event.time) / 3_600);
-          if (index >= 0 && index < 24) buckets[index]!++;
-        }
-        setCounts(buckets);
-      });
+    void call((bridge) => bridge.getEvents(10_000, now - 24 * 3_600)).then((result) => {
+      if (cancelled || !result.ok) return;
+      const buckets = Array<number>(24).fill(0);
+      for (const event of result.value) {
+        const index = 23 - Math.floor((now - event.time) / 3_600);
+        if (index >= 0 && index < 24) buckets[index]!++;
+      }
+      setCounts(buckets);
+    });
     return () => {
       cancelled = true;
     };
@@ -225,7 +208,7 @@ function Origins() {
 }
 
 export function DashboardPage() {
-  const stats = useQuery(() => bridge().getStats());
+  const stats = useQuery((bridge) => bridge.getStats());
   const [liveActiveBans, setLiveActiveBans] = useState<number | null>(null);
   const lastStatsReload = useRef(0);
   const reloadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);

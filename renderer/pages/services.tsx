@@ -1,6 +1,5 @@
 // Services: what the helper watches, with which filter and limits, and how busy each one is.
 import type { ServiceInfo } from '../../helper/protocol/index.js';
-import { bridge } from '../bridge-client.js';
 import { Empty, PageHeader, QueryView, RefreshButton } from '../components.js';
 import { formatCount, formatDuration } from '../format.js';
 import { useQuery } from '../use-query.js';
@@ -36,7 +35,7 @@ function ServiceRow(props: { service: ServiceInfo }) {
 }
 
 export function ServicesPage() {
-  const query = useQuery(() => bridge().getServices());
+  const query = useQuery((bridge) => bridge.getServices());
   return (
     <div className="page">
       <PageHeader

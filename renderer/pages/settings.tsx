@@ -2,7 +2,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import type { BridgeError, Preferences } from '../../electron/bridge.js';
 import { MANAGE_ACTION } from '../../helper/protocol/index.js';
-import { bridge, useHelperEvent } from '../bridge-client.js';
+import { bridge, call, useHelperEvent } from '../bridge-client.js';
 import { useNow } from '../clock.js';
 import { ErrorAlert, Loading, PageHeader, QueryView, RefreshButton } from '../components.js';
 import { formatClock, formatCount, formatDateTime, formatSpan } from '../format.js';
@@ -39,9 +39,7 @@ function PreferencesSection() {
     setPreferences((current) => (current ? { ...current, ...changes } : current));
     setSaving(true);
     setError(null);
-    const result = await bridge()
-      .setPreferences(changes)
-      .catch((reason: unknown) => ({ ok: false as const, error: { kind: 'Failed' as const, message: String(reason) } }));
+    const result = await call((bridge) => bridge.setPreferences(changes));
     setSaving(false);
     if (result.ok) setPreferences(result.value);
     else {
@@ -115,7 +113,7 @@ function describeAuthorization(value: string): string {
 }
 
 function HelperSection() {
-  const query = useQuery(() => bridge().status());
+  const query = useQuery((bridge) => bridge.status());
   return (
     <section className="card settings-section" aria-labelledby="helper-title">
       <div className="card-header">

@@ -3,12 +3,10 @@ import { useState, type FormEvent } from 'react';
 import type { BridgeError } from '../../electron/bridge.js';
 import type { WhitelistInfo } from '../../helper/protocol/index.js';
 import { patchBans } from '../bans-store.js';
-import { bridge } from '../bridge-client.js';
+import { call } from '../bridge-client.js';
 import { Empty, ErrorAlert, PageHeader, QueryView, RefreshButton } from '../components.js';
 import { formatCount, formatDateTime, formatUid } from '../format.js';
 import { useQuery } from '../use-query.js';
-
-const failed = (error: unknown) => ({ ok: false as const, error: { kind: 'Failed' as const, message: String(error) } });
 
 function AddForm(props: { onAdded: () => void }) {
   const [address, setAddress] = useState('');
@@ -24,7 +22,7 @@ function AddForm(props: { onAdded: () => void }) {
     setBusy(true);
     setError(null);
     setAdded(null);
-    const result = await bridge().whitelistAdd(network, comment.trim()).catch(failed);
+    const result = await call((bridge) => bridge.whitelistAdd(network, comment.trim()));
     setBusy(false);
     if (!result.ok) {
       setError(result.error);
@@ -91,7 +89,7 @@ function WhitelistTable(props: { entries: readonly WhitelistInfo[]; onRemoved: (
     setBusy(network);
     setError(null);
     setRemoved(null);
-    const result = await bridge().whitelistRemove(network).catch(failed);
+    const result = await call((bridge) => bridge.whitelistRemove(network));
     setBusy(null);
     if (result.ok) {
       setRemoved(network);
@@ -146,7 +144,7 @@ function WhitelistTable(props: { entries: readonly WhitelistInfo[]; onRemoved: (
 }
 
 export function WhitelistPage() {
-  const query = useQuery(() => bridge().getWhitelist());
+  const query = useQuery((bridge) => bridge.getWhitelist());
   const refreshing = query.state.status === 'ready' && query.state.refreshing;
   return (
     <div className="page">

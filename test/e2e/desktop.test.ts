@@ -81,6 +81,21 @@ test('Unban from the bans page lifts the ban in the helper and the kernel set', 
   assert.ok(!(await kernelSet()).includes('198.51.100.31'), 'gone from the kernel set');
 });
 
+test('Extend from the bans page makes a detector ban last a day longer and keeps its record', async () => {
+  helper.appendAuthLog(sshFailures('198.51.100.36', 3, Date.now() - 6_000));
+  await waitFor(() => client.isBanned('198.51.100.36'), { what: 'the detector ban', timeoutMs: 10_000 });
+  const before = (await client.getBans()).find((ban) => ban.ip === '198.51.100.36')!;
+  const { page } = await open('light');
+  await go(page, 'Bans');
+  await banRow(page, '198.51.100.36').waitFor();
+  await page.getByRole('combobox', { name: 'Extend 198.51.100.36' }).selectOption('day');
+  await waitFor(async () => (await client.getBans()).find((ban) => ban.ip === '198.51.100.36')!.expires_at > before.expires_at, { what: 'the longer ban', timeoutMs: 10_000 });
+  const after = (await client.getBans()).find((ban) => ban.ip === '198.51.100.36')!;
+  assert.ok(Math.abs(after.expires_at - (before.expires_at + 86_400)) <= 2, `a day longer: ${JSON.stringify({ before, after })}`);
+  assert.deepEqual({ ...after, expires_at: 0 }, { ...before, expires_at: 0 }, 'service, reason, source, failures and start unchanged');
+  assert.ok((await kernelSet()).includes('198.51.100.36'));
+});
+
 test('Whitelist from the bans page unbans the address and protects it from then on', async () => {
   await client.ban('198.51.100.32', 3_600, 'seen scanning');
   const { page } = await open('dark');

@@ -466,6 +466,14 @@ function installDemoBridge(options: DemoBridgeOptions): void {
         }, 20);
         return ok(true);
       }),
+    extendBan: (ip, durationSecs) =>
+      call(() => {
+        const ban = bans.get(ip);
+        if (!ban) return fail('NotFound', `${ip} is not banned`);
+        bans.set(ip, { ...ban, expires_at: durationSecs === 0 ? 0 : nowSecs() + durationSecs });
+        log('extend', ip, durationSecs === 0 ? 'permanent' : `for ${durationSecs} s`);
+        return ok(true);
+      }),
     unban: (ip) =>
       call(() => {
         if (!validAddress(ip)) return fail('InvalidAddress', `not an IP address: ${JSON.stringify(ip)}`);

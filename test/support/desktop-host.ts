@@ -12,6 +12,7 @@ import type { HelperEvent, Preferences } from '../../electron/bridge.js';
 import { createHelperLink } from '../../electron/main/helper-link.js';
 import { createOperations } from '../../electron/main/operations.js';
 import { DEFAULT_PREFERENCES } from '../../electron/main/preferences.js';
+import { timerScheduler } from '../../electron/main/scheduler.js';
 
 export const desktopHostScript = fileURLToPath(import.meta.url);
 const CHANNEL_PREFIX = 'croissant2ban:';
@@ -21,12 +22,7 @@ function main() {
   const now = () => Date.now();
   const link = createHelperLink({
     connect: () => DaemonClient.connect({ timeoutMs: 10_000 }),
-    scheduler: {
-      after(ms, callback) {
-        const timer = setTimeout(callback, ms);
-        return () => clearTimeout(timer);
-      },
-    },
+    scheduler: timerScheduler,
     now,
     onEvent: (event: HelperEvent) => write({ event }),
   });

@@ -1,4 +1,4 @@
-// The c2b commands that go through the helper's D-Bus API: status, ban, unban, list, banned,
+// The c2b commands that go through the helper's D-Bus API: status, ban, extend, unban, list, banned,
 // whitelist, logs, stats, services and flush. Each parses its arguments, makes its calls
 // and prints for people (aligned tables, relative times, colour on a terminal) or for programs (JSON).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -56,6 +56,17 @@ export const ban: Command = async (argv, io) => {
   return withHelper(io, 'ban', async (client) => {
     await client.ban(positionals[0]!, seconds, reason);
     io.stdout.write(`banned ${positionals[0]} ${seconds === 0 ? 'permanently' : `for ${formatDuration(seconds)}`}\n`);
+    return ExitCode.ok;
+  });
+};
+
+export const extend: Command = async (argv, io) => {
+  const { values, positionals } = positional(argv, { duration: { type: 'string', short: 'd' } });
+  if (values.duration === undefined) throw new UsageError('say how long the ban lasts from now with -d <seconds> (0 = permanent)');
+  const seconds = integerOption(values.duration, '--duration', 0, 10 * 365 * 86_400);
+  return withHelper(io, 'extend', async (client) => {
+    await client.extendBan(positionals[0]!, seconds);
+    io.stdout.write(`the ban of ${positionals[0]} now ${seconds === 0 ? 'never ends' : `ends in ${formatDuration(seconds)}`}\n`);
     return ExitCode.ok;
   });
 };

@@ -2,7 +2,10 @@
 // helper that is killed (no DaemonStopping) is seen as gone, and one started again as back.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { BusConnection } from '../../../helper/client/bus.js';
 import type { DaemonClient } from '../../../helper/client/index.js';
+import { MessageType } from '../../../helper/client/wire.js';
+import { INTERFACE, OBJECT_PATH } from '../../../helper/protocol/index.js';
 import { startHelperWithBus, type RunningHelper } from '../../support/helper-with-bus.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -53,4 +56,25 @@ test('a listener that is removed hears nothing more', async () => {
   await waitFor(() => still.length > 0, { what: 'NameOwnerChanged after SIGKILL' });
   assert.deepEqual(seen, []);
   await helper.start();
+});
+
+test('signals count only from the helper that owns the name: a forged BanAdded sent straight to the client is dropped, the new owner is heard after a restart', async () => {
+  const added: string[] = [];
+  await client.on('BanAdded', (ip) => added.push(ip));
+  const forger = await BusConnection.connect(helper.bus.address);
+  const forge = (ip: string) =>
+    forger.send({ type: MessageType.signal, destination: client.uniqueName, path: OBJECT_PATH, interface: INTERFACE, member: 'BanAdded', signature: 'sssu', body: [ip, 'forged', 'detector', 60] });
+  try {
+    forge('192.0.2.66');
+    await client.ban('198.51.100.66', 60, 'a real one');
+    await waitFor(() => added.includes('198.51.100.66'), { what: 'the real BanAdded' });
+    await helper.kill('SIGKILL');
+    forge('192.0.2.67');
+    await helper.start();
+    await client.ban('198.51.100.67', 60, 'after the restart');
+    await waitFor(() => added.includes('198.51.100.67'), { what: 'BanAdded from the new owner' });
+    assert.deepEqual(added, ['198.51.100.66', '198.51.100.67'], 'the forged signals were dropped');
+  } finally {
+    forger.close();
+  }
 });

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { parseConfigText } from '../../../helper/config/load.js';
 import { createLogger } from '../../../helper/daemon/log.js';
 import { OperationError } from '../../../helper/daemon/operations.js';
-import { createPipeline } from '../../../helper/daemon/pipeline.js';
+import { createPipeline, type PipelineObserver } from '../../../helper/daemon/pipeline.js';
 import { Store } from '../../../helper/store/store.js';
 import { createMemoryFirewall } from '../../support/memory-firewall.js';
 import { temporaryDirectory } from '../../support/paths.js';
@@ -21,7 +21,17 @@ async function harness() {
     `[general]\ndb_path = "${join(directory.path, 'state.db')}"\n[services.ssh]\nlog_path = "${join(directory.path, 'absent.log')}"\nmax_failures = 2\n`,
     { file: null, format: 'toml' },
   );
-  const pipeline = createPipeline({ config, store, firewall, logger: createLogger({ level: 'error', write: () => {} }), now: () => NOW });
+  /** The helper's clock: tests move it on. */
+  const clock = { now: NOW };
+  /** What the pipeline told its observer (the D-Bus signals), one line each. */
+  const told: string[] = [];
+  const observer: PipelineObserver = {
+    banAdded: (ban) => told.push(`added ${ban.address} ${ban.source} ${ban.seconds}`),
+    banRemoved: (address, reason) => told.push(`removed ${address} ${reason}`),
+    banExtended: (ban) => told.push(`extended ${ban.address} ${ban.seconds}`),
+    attack: () => {},
+  };
+  const pipeline = createPipeline({ config, store, firewall, logger: createLogger({ level: 'error', write: () => {} }), now: () => clock.now, observer });
   await pipeline.start();
   const fail = async (address: string) => {
     pipeline.accept({ service: 'ssh', origin: 'test', text: `${syslogStamp(NOW)} host sshd[5]: Failed password for root from ${address} port 22 ssh2` });
@@ -33,7 +43,7 @@ async function harness() {
     store.close();
     directory.dispose();
   };
-  return { pipeline, operations: pipeline.operations, store, firewall, fail, activity, dispose };
+  return { pipeline, operations: pipeline.operations, store, firewall, config, clock, told, fail, activity, dispose };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<OperationError> {
@@ -67,6 +77,84 @@ test('banning a banned address replaces its ban with the new duration', async ()
     assert.equal(helper.store.activeBan('203.0.113.6')?.expiresAt, NOW + 7_200_000);
     assert.equal(helper.firewall.blocked.get('203.0.113.6')?.seconds, 7200);
     assert.equal(helper.store.banCount('203.0.113.6'), 2);
+  } finally {
+    await helper.dispose();
+  }
+});
+
+test('extending a detector ban moves only its end: the same record, the new timeout in the firewall, "extend" in the log, no new ban told', async () => {
+  const helper = await harness();
+  try {
+    await helper.fail('203.0.113.7');
+    await helper.fail('203.0.113.7');
+    const before = helper.store.activeBan('203.0.113.7')!;
+    assert.equal(before.source, 'detector');
+    helper.told.length = 0;
+    helper.clock.now = NOW + 30_000;
+    const record = await helper.operations.extend({ address: '203.0.113.7', seconds: 7200, actorUid: 1000 });
+    const after = helper.store.activeBan('203.0.113.7')!;
+    assert.deepEqual(after, { ...before, expiresAt: NOW + 30_000 + 7_200_000 }, 'service, reason, source, failures and start unchanged');
+    assert.deepEqual(record, after);
+    assert.equal(helper.store.banCount('203.0.113.7'), 1, 'no second ban row');
+    assert.deepEqual(helper.firewall.blocked.get('203.0.113.7'), { address: '203.0.113.7', family: 4, seconds: 7200 });
+    assert.deepEqual(helper.told, ['extended 203.0.113.7 7200'], 'no banAdded, no banRemoved');
+    assert.equal(helper.pipeline.isBanned('203.0.113.7'), true);
+    const [entry] = helper.store.recentActivity(1);
+    assert.deepEqual(entry, { time: NOW + 30_000, actorUid: 1000, action: 'extend', target: '203.0.113.7', detail: 'for 7200 s' });
+
+    await helper.operations.extend({ address: '203.0.113.7', seconds: 0, actorUid: 0 });
+    assert.equal(helper.store.activeBan('203.0.113.7')?.expiresAt, null);
+    assert.equal(helper.firewall.blocked.get('203.0.113.7')?.seconds, 0, 'permanent: no timeout');
+    assert.equal(helper.store.recentActivity(1)[0]?.detail, 'permanent');
+    assert.equal(helper.pipeline.activeBanCount, 1);
+  } finally {
+    await helper.dispose();
+  }
+});
+
+test('extending is refused by name for a bad address, a bad duration and an address with no running ban, and changes nothing', async () => {
+  const helper = await harness();
+  try {
+    await helper.operations.ban({ address: '203.0.113.8', seconds: 60, reason: 'short', actorUid: 0 });
+    const invalid = await refusal(helper.operations.extend({ address: '1.2.3', seconds: 60, actorUid: 0 }));
+    assert.equal(invalid.kind, 'InvalidAddress');
+    assert.match(invalid.message, /^not an IP address: "1\.2\.3"/);
+    assert.equal((await refusal(helper.operations.extend({ address: '203.0.113.8', seconds: -1, actorUid: 0 }))).kind, 'Failed');
+    assert.equal((await refusal(helper.operations.extend({ address: '203.0.113.8', seconds: 11 * 365 * 86_400, actorUid: 0 }))).kind, 'Failed');
+    const absent = await refusal(helper.operations.extend({ address: '203.0.113.9', seconds: 60, actorUid: 0 }));
+    assert.equal(absent.kind, 'NotFound');
+    assert.equal(absent.message, '203.0.113.9 is not banned');
+    await helper.operations.unban('203.0.113.8', 0);
+    assert.equal((await refusal(helper.operations.extend({ address: '203.0.113.8', seconds: 60, actorUid: 0 }))).kind, 'NotFound', 'an ended ban');
+    await helper.operations.ban({ address: '203.0.113.8', seconds: 60, reason: 'again', actorUid: 0 });
+    helper.clock.now = NOW + 61_000;
+    assert.equal((await refusal(helper.operations.extend({ address: '203.0.113.8', seconds: 60, actorUid: 0 }))).kind, 'NotFound', 'expired, not closed yet');
+    assert.equal(helper.store.activeBan('203.0.113.8')?.expiresAt, NOW + 60_000);
+    assert.equal(helper.firewall.blocked.has('203.0.113.9'), false);
+    assert.deepEqual(helper.activity(), ['0 ban 203.0.113.8', '0 unban 203.0.113.8', '0 ban 203.0.113.8'], 'no refusal was logged as an extension');
+  } finally {
+    await helper.dispose();
+  }
+});
+
+test('after a restart that emptied the firewall an extended ban comes back with the time left of its new end', async () => {
+  const helper = await harness();
+  try {
+    await helper.operations.ban({ address: '2001:db8::8', seconds: 60, reason: 'short', actorUid: 0 });
+    await helper.operations.extend({ address: '2001:db8::8', seconds: 3600, actorUid: 0 });
+    await helper.pipeline.stop();
+    // Past the first end: the cleanup at start-up must not close it.
+    helper.clock.now = NOW + 600_000;
+    const rebooted = createMemoryFirewall();
+    const restarted = createPipeline({ config: helper.config, store: helper.store, firewall: rebooted, logger: createLogger({ level: 'error', write: () => {} }), now: () => helper.clock.now });
+    await restarted.start();
+    try {
+      assert.deepEqual(rebooted.blocked.get('2001:db8::8'), { address: '2001:db8::8', family: 6, seconds: 3000 });
+      assert.equal(restarted.isBanned('2001:db8::8'), true);
+      assert.equal(helper.store.activeBan('2001:db8::8')?.reason, 'short');
+    } finally {
+      await restarted.stop();
+    }
   } finally {
     await helper.dispose();
   }

@@ -6,10 +6,12 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { BusConnection } from '../../../helper/client/bus.js';
 import type { DaemonClient } from '../../../helper/client/index.js';
+import { defaultConfig } from '../../../helper/config/load.js';
 import { introspectionXml } from '../../../helper/dbus/service.js';
 import { BUS_NAME, INTERFACE, interfaceXml, OBJECT_PATH, type PropertyValues, type SignalArguments } from '../../../helper/protocol/index.js';
 import { runCli } from '../../support/cli.js';
 import { startHelperWithBus, type RunningHelper } from '../../support/helper-with-bus.js';
+import { runCommand } from '../../support/namespace.js';
 import { repositoryRoot } from '../../support/paths.js';
 import { sshFailures } from '../../support/syslog.js';
 import { waitFor } from '../../support/wait.js';
@@ -24,6 +26,22 @@ before(async () => {
 after(async () => {
   await helper?.dispose();
 });
+
+/** An address's element in the helper's kernel set (in its own namespace): its timeout and time left, or permanent, or null when absent. */
+async function kernelElement(ip: string): Promise<{ timeout: number; expires: number } | 'permanent' | null> {
+  const names = defaultConfig().nftables;
+  const set = ip.includes(':') ? names.setV6 : names.setV4;
+  const enter = ['nsenter', `--target=${helper.process.pid}`, '--user', '--net', '--preserve-credentials', '--'];
+  const listed = await runCommand([...enter, 'nft', '-j', 'list', 'set', 'inet', names.tableName, set]);
+  assert.equal(listed.status, 0, listed.stderr);
+  const output = JSON.parse(listed.stdout) as { nftables: { set?: { elem?: unknown[] } }[] };
+  for (const item of output.nftables.find((entry) => entry.set !== undefined)?.set?.elem ?? []) {
+    if (item === ip) return 'permanent';
+    const element = (item as { elem?: { val?: string; timeout?: number; expires?: number } }).elem;
+    if (element?.val === ip) return element.timeout === undefined ? 'permanent' : { timeout: element.timeout, expires: element.expires ?? 0 };
+  }
+  return null;
+}
 
 function collect<Name extends keyof SignalArguments>(name: Name): SignalArguments[Name][] {
   const seen: SignalArguments[Name][] = [];
@@ -87,6 +105,43 @@ test('Ban, IsBanned, GetBans and Unban round-trip, with BanAdded and BanRemoved 
   await assert.rejects(client.unban('198.51.100.20'), { kind: 'NotFound' });
 });
 
+test('ExtendBan gives a detector ban a new end in the kernel set and GetBans, keeps its record, logs "extend" and sends no BanAdded', async () => {
+  const added = collect('BanAdded');
+  helper.appendAuthLog(sshFailures('203.0.113.60', 3, Date.now() - 10_000));
+  await waitFor(() => added.some(([ip]) => ip === '203.0.113.60'), { what: 'the detector ban', timeoutMs: 10_000 });
+  const before = (await client.getBans()).find((ban) => ban.ip === '203.0.113.60')!;
+  assert.equal(before.source, 'detector');
+  const first = await kernelElement('203.0.113.60');
+  assert.ok(first !== null && first !== 'permanent' && first.timeout <= 3600, `the detector's ban time in the kernel: ${JSON.stringify(first)}`);
+  added.length = 0;
+
+  assert.equal(await client.extendBan('203.0.113.60', 7200), true);
+  const extended = await kernelElement('203.0.113.60');
+  assert.ok(extended !== null && extended !== 'permanent' && extended.timeout === 7200 && extended.expires > 7100, `7200 s in the kernel: ${JSON.stringify(extended)}`);
+  const after = (await client.getBans()).find((ban) => ban.ip === '203.0.113.60')!;
+  assert.ok(Math.abs(after.expires_at - (Date.now() / 1000 + 7200)) <= 2, `ends 7200 s from now: ${JSON.stringify(after)}`);
+  assert.deepEqual({ ...after, expires_at: 0 }, { ...before, expires_at: 0 }, 'service, reason, source, failures and banned_at unchanged');
+
+  assert.equal(await client.extendBan('203.0.113.60', 0), true);
+  assert.equal(await kernelElement('203.0.113.60'), 'permanent', 'no timeout in the kernel');
+  const permanent = (await client.getBans()).find((ban) => ban.ip === '203.0.113.60')!;
+  assert.deepEqual(permanent, { ...before, expires_at: 0 });
+  assert.equal(await client.isBanned('203.0.113.60'), true);
+
+  // A later ban's signal arrives after anything the extensions could have sent.
+  await client.ban('198.51.100.61', 60, 'marker');
+  await waitFor(() => added.some(([ip]) => ip === '198.51.100.61'), { what: 'the marker ban' });
+  assert.deepEqual(added.map(([ip]) => ip), ['198.51.100.61'], 'no BanAdded for an extension');
+  await client.unban('198.51.100.61');
+
+  const activity = (await client.getActivity(10)).filter((entry) => entry.action === 'extend');
+  assert.deepEqual(activity.slice(0, 2).map((entry) => [entry.uid, entry.target, entry.detail]), [[0, '203.0.113.60', 'permanent'], [0, '203.0.113.60', 'for 7200 s']]);
+
+  await assert.rejects(client.extendBan('198.51.100.62', 60), (error: Error & { kind?: string }) => error.kind === 'NotFound' && error.message.includes('198.51.100.62 is not banned'));
+  await assert.rejects(client.extendBan('300.1.2.3', 60), { kind: 'InvalidAddress' });
+  assert.equal(await kernelElement('198.51.100.62'), null);
+});
+
 test('attack lines arriving in the log give AttackDetected and then a detector ban with BanAdded', async () => {
   const attacks = collect('AttackDetected');
   const added = collect('BanAdded');
@@ -141,7 +196,7 @@ test('whitelisting a network lifts the bans inside it, and banning inside it is 
   assert.ok(activity.some((item) => item.action === 'whitelist-add' && item.uid === 0 && item.detail.includes('192.0.2.77')), JSON.stringify(activity));
 });
 
-test('the CLI drives the same API: ban, list as JSON, table and simple, unban, whitelist, logs, stats, services, intel', async () => {
+test('the CLI drives the same API: ban, list as JSON, table and simple, extend, unban, whitelist, logs, stats, services, intel', async () => {
   const env = { ...helper.bus.env };
   const banned = await runCli(['ban', '198.51.100.99', '-d', '900', '-r', 'from the CLI'], { env });
   assert.equal(banned.status, 0, banned.stderr);
@@ -161,6 +216,22 @@ test('the CLI drives the same API: ban, list as JSON, table and simple, unban, w
   assert.doesNotMatch(table.stdout, /\u001b\[/, 'no colour when not on a terminal');
   const simple = await runCli(['banned'], { env });
   assert.ok(simple.stdout.split('\n').includes('198.51.100.99'));
+  const extended = await runCli(['extend', '198.51.100.99', '-d', '3600'], { env });
+  assert.equal(extended.status, 0, extended.stderr);
+  assert.equal(extended.stdout, 'the ban of 198.51.100.99 now ends in 1h\n');
+  const relisted = (JSON.parse((await runCli(['list', '-f', 'json'], { env })).stdout) as Record<string, unknown>[]).find((item) => item.ip === '198.51.100.99')!;
+  assert.ok(Math.abs(Date.parse(String(relisted.expires_at)) - (Date.now() + 3_600_000)) <= 2000, `ends an hour from now: ${JSON.stringify(relisted)}`);
+  assert.deepEqual({ ...relisted, expires_at: null }, { ...row, expires_at: null }, 'the rest of the ban stays');
+  assert.equal((await runCli(['extend', '198.51.100.99', '-d', '0'], { env })).stdout, 'the ban of 198.51.100.99 now never ends\n');
+  const withoutDuration = await runCli(['extend', '198.51.100.99'], { env });
+  assert.equal(withoutDuration.status, 2);
+  assert.match(withoutDuration.stderr, /-d <seconds> \(0 = permanent\)\nusage: c2b extend <ip> -d <seconds>/);
+  assert.equal((await runCli(['extend', '198.51.100.99', '-d', 'soon'], { env })).status, 2);
+  const notBanned = await runCli(['extend', '198.51.100.98', '-d', '60'], { env });
+  assert.equal(notBanned.status, 1);
+  assert.match(notBanned.stderr, /^c2b extend: 198\.51\.100\.98 is not banned\n/);
+  assert.equal((await runCli(['extend', '1.2.3.4.5', '-d', '60'], { env })).status, 2);
+  assert.match((await runCli(['help', 'extend'], { env })).stdout, /^usage: c2b extend <ip> -d <seconds>\n/);
   assert.equal((await runCli(['unban', '198.51.100.99'], { env })).status, 0);
   const again = await runCli(['unban', '198.51.100.99'], { env });
   assert.equal(again.status, 1);
@@ -173,6 +244,7 @@ test('the CLI drives the same API: ban, list as JSON, table and simple, unban, w
   assert.equal((await runCli(['whitelist', 'rm', '2001:db8::/64'], { env })).status, 0);
   assert.match((await runCli(['logs', '-l', '5'], { env })).stdout, /^TIME\s+SERVICE\s+ADDRESS\s+EVENT\s+PATTERN$/m);
   assert.match((await runCli(['logs', '-a'], { env })).stdout, /uid 0\s+unban\s+198\.51\.100\.99/);
+  assert.match((await runCli(['logs', '-a'], { env })).stdout, /uid 0\s+extend\s+198\.51\.100\.99\s+for 3600 s/);
   assert.match((await runCli(['stats'], { env })).stdout, /active bans\s+\d+/);
   assert.match((await runCli(['services'], { env })).stdout, /ssh\s+on\s+3 in 10m -> 1h/);
   assert.match((await runCli(['status'], { env })).stdout, /helper\s+running \(pid \d+/);
@@ -207,6 +279,19 @@ test('Flush ends every ban, signals BanRemoved("*", "flushed") and empties GetBa
   assert.ok((await client.flush()) >= 2);
   assert.deepEqual(await client.getBans(), []);
   await waitFor(() => removed.some(([ip, reason]) => ip === '*' && reason === 'flushed'), { what: 'the flush signal' });
+});
+
+test('a restart after ExtendBan restores the ban in the emptied kernel set with the time left of its new end, and the same record', async () => {
+  await client.ban('198.51.100.70', 600, 'to be extended');
+  assert.equal(await client.extendBan('198.51.100.70', 7200), true);
+  const before = (await client.getBans()).find((ban) => ban.ip === '198.51.100.70')!;
+  // Each run has its own network namespace: the new helper finds an empty kernel set, as after a reboot.
+  await helper.kill();
+  await helper.start();
+  const restored = await waitFor(() => kernelElement('198.51.100.70'), { what: 'the restored ban in the kernel set' });
+  assert.ok(restored !== 'permanent' && restored.timeout > 7100 && restored.timeout <= 7200, `the time left of the new end: ${JSON.stringify(restored)}`);
+  assert.deepEqual((await client.getBans()).find((ban) => ban.ip === '198.51.100.70'), before);
+  assert.match(helper.output(), /count=1 action=restore msg="restored bans missing from the firewall"/);
 });
 
 test('the interface name and object path are the ones of the architecture', () => {

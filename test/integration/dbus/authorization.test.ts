@@ -35,6 +35,7 @@ const asUser = (user: { uid?: number; gid?: number; groups?: number[] }, argv: r
 
 const MUTATIONS: readonly (readonly string[])[] = [
   ['ban', '203.0.113.200', '-d', '60'],
+  ['extend', '198.51.100.7', '-d', '60'],
   ['unban', '198.51.100.7'],
   ['whitelist', 'add', '203.0.113.0/24'],
   ['whitelist', 'rm', '10.0.0.0/8'],
@@ -55,6 +56,7 @@ test('an unprivileged user outside the admin group may read but gets NotAuthoriz
   assert.deepEqual(await root.getWhitelist(), whitelistBefore);
   assert.deepEqual(await root.getActivity(100), activityBefore, 'a refused call changes nothing, not even the activity log');
   assert.match(helper.output(), new RegExp(`level=warn method=Ban uid=${NOBODY} .*action=deny msg="refused a call"`));
+  assert.match(helper.output(), new RegExp(`level=warn method=ExtendBan uid=${NOBODY} .*action=deny msg="refused a call"`));
   const list = await asUser({}, ['list', '-f', 'simple']);
   assert.equal(list.status, 0, list.stderr);
   assert.equal(list.stdout, '198.51.100.7\n');
@@ -78,14 +80,15 @@ test('the bus policy holds too: an unprivileged user cannot own the name, set pr
   assert.deepEqual(read!.ok, [true]);
 });
 
-test('the same user in the admin group may ban, unban, whitelist and reload, and the activity log names their uid', async () => {
+test('the same user in the admin group may ban, extend, unban, whitelist and reload, and the activity log names their uid', async () => {
   const admin = { groups: [ADMIN_GROUP_GID] };
-  for (const argv of [['ban', '203.0.113.201', '-d', '120', '-r', 'by a group member'], ['unban', '203.0.113.201'], ['whitelist', 'add', '203.0.113.0/28'], ['whitelist', 'rm', '203.0.113.0/28'], ['reload']]) {
+  for (const argv of [['ban', '203.0.113.201', '-d', '120', '-r', 'by a group member'], ['extend', '203.0.113.201', '-d', '600'], ['unban', '203.0.113.201'], ['whitelist', 'add', '203.0.113.0/28'], ['whitelist', 'rm', '203.0.113.0/28'], ['reload']]) {
     const result = await asUser(admin, argv);
     assert.equal(result.status, 0, `c2b ${argv.join(' ')}: ${result.stderr}`);
   }
   const activity = await root.getActivity(10);
   assert.ok(activity.some((entry) => entry.action === 'ban' && entry.uid === NOBODY && entry.target === '203.0.113.201'), JSON.stringify(activity));
+  assert.ok(activity.some((entry) => entry.action === 'extend' && entry.uid === NOBODY && entry.target === '203.0.113.201' && entry.detail === 'for 600 s'), JSON.stringify(activity));
   assert.ok(activity.some((entry) => entry.action === 'reload' && entry.uid === NOBODY));
   assert.match(helper.output(), new RegExp(`method=Ban uid=${NOBODY} via=group msg="authorised a call"`));
 });

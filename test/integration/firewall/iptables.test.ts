@@ -42,7 +42,7 @@ test('init creates the sets, our chain and one jump from INPUT and FORWARD per f
   await backend.flush();
 });
 
-test('bans land in the set of their family with their timeout; a new ban of a banned address updates it', async () => {
+test('bans land in the set of their family with their timeout; blocking a blocked address again updates it, longer, shorter, to and from permanent', async () => {
   const backend = backendIn(namespace);
   await backend.init();
   await backend.block([
@@ -56,6 +56,13 @@ test('bans land in the set of their family with their timeout; a new ban of a ba
   assert.ok(Math.abs(listed.get('2001:db8::10')!.seconds - 7200) <= 2);
   assert.equal(listed.get('2001:db8::10')!.family, 6);
   assert.equal(listed.get('192.0.2.11')!.seconds, 0, 'permanent: no timeout');
+  // An extension (ExtendBan) goes through block() too: timed to permanent, permanent to timed, shorter.
+  await backend.block([{ address: '192.0.2.10', family: 4, seconds: 0 }, { address: '192.0.2.11', family: 4, seconds: 600 }]);
+  await backend.block([{ address: '2001:db8::10', family: 6, seconds: 30 }]);
+  const extended = new Map((await backend.list()).map((entry) => [entry.address, entry.seconds]));
+  assert.equal(extended.get('192.0.2.10'), 0);
+  assert.ok(Math.abs(extended.get('192.0.2.11')! - 600) <= 2, `${extended.get('192.0.2.11')}`);
+  assert.ok(extended.get('2001:db8::10')! <= 30, `${extended.get('2001:db8::10')}`);
   await backend.release([
     { address: '192.0.2.10', family: 4 },
     { address: '192.0.2.99', family: 4 },

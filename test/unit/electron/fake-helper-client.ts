@@ -99,6 +99,7 @@ export class FakeHelperClient implements HelperClient {
   status = () => this.call('status', []);
   ban = (ip: string, durationSecs: number, reason: string) => this.call('ban', [ip, durationSecs, reason]);
   unban = (ip: string) => this.call('unban', [ip]);
+  extendBan = (ip: string, durationSecs: number) => this.call('extendBan', [ip, durationSecs]);
   getBans = () => this.call('getBans', []);
   isBanned = (ip: string) => this.call('isBanned', [ip]);
   whitelistAdd = (address: string, comment: string) => this.call('whitelistAdd', [address, comment]);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { attackNotificationText, banNotificationText, durationWords, originWords } from '../../../electron/main/notification-text.js';
+import { escapeMarkup } from '../../../electron/main/notification-text.js';
 
 test('durations read as words; 0 is permanent', () => {
   const cases: [number, string][] = [
@@ -66,4 +67,9 @@ test('attack notifications say where the attempt came from', () => {
     title: '12 failed attempts in the last 10 s',
     body: '198.51.100.1, 198.51.100.2',
   });
+});
+
+test('notification bodies are escaped for libnotify markup: names such as AT&T stay text, tags never become markup', () => {
+  assert.equal(escapeMarkup('AT&T <a href="x">click</a> <b>'), 'AT&amp;T &lt;a href="x"&gt;click&lt;/a&gt; &lt;b&gt;');
+  assert.equal(escapeMarkup('plain'), 'plain');
 });

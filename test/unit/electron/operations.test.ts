@@ -78,6 +78,7 @@ const VALID: { readonly [Op in BridgeOperation]: { readonly args: readonly unkno
   getIntel: { args: ['203.0.113.7', true], method: 'getIntel' },
   ban: { args: ['203.0.113.7', 3600, 'port scan'], method: 'ban' },
   unban: { args: ['2001:db8::7'], method: 'unban' },
+  extendBan: { args: ['203.0.113.7', 7200], method: 'extendBan' },
   whitelistAdd: { args: ['192.0.2.0/24', 'office'], method: 'whitelistAdd' },
   whitelistRemove: { args: ['2001:db8::/48'], method: 'whitelistRemove' },
   startHelper: { args: [], method: null },

@@ -52,7 +52,7 @@ test('a stopped helper is said so and can be started from the menu', () => {
 
 test('without bans the menu says so', () => {
   const items = trayMenu(model());
-  assert.deepEqual(find(items, 'No bans since the app started'), { type: 'normal', label: 'No bans since the app started', enabled: false });
+  assert.deepEqual(find(items, 'No active bans'), { type: 'normal', label: 'No active bans', enabled: false });
   assert.ok(!items.some((item) => item.type === 'submenu'));
 });
 
@@ -80,7 +80,7 @@ test('recent bans are listed with their service and time, each with Details, Unb
     { type: 'normal', label: 'Unban', action: { kind: 'unban', ip: '203.0.113.7' } },
     { type: 'normal', label: 'Whitelist', action: { kind: 'whitelist', ip: '203.0.113.7' } },
   ]);
-  assert.ok(!labels(items).includes('No bans since the app started'));
+  assert.ok(!labels(items).includes('No active bans'));
 });
 
 test(`at most ${RECENT_BANS_SHOWN} bans are listed, the first ones given`, () => {

@@ -107,6 +107,23 @@ test('one ban that cannot be recorded does not lose the others of its batch', ()
   });
 });
 
+test('the end of a running ban moves and the rest of its record stays; ended, expired and absent bans do not move', () => {
+  withStore((store) => {
+    const running = store.addBan(ban('203.0.113.1', 5000));
+    assert.deepEqual(store.setBanEnd('203.0.113.1', 90_000, 4000), { ...running, expiresAt: 90_000 });
+    assert.deepEqual(store.activeBan('203.0.113.1'), { ...running, expiresAt: 90_000 });
+    assert.equal(store.setBanEnd('203.0.113.1', null, 4000)?.expiresAt, null, 'permanent');
+    assert.equal(store.closeExpiredBans(100_000).length, 0);
+    store.addBan(ban('203.0.113.2', 5000));
+    assert.equal(store.setBanEnd('203.0.113.2', 90_000, 5000), null, 'expired at 5000, not closed yet');
+    store.addBan(ban('203.0.113.3', 9000));
+    store.endBan('203.0.113.3', 'unbanned', 2000);
+    assert.equal(store.setBanEnd('203.0.113.3', 90_000, 3000), null);
+    assert.equal(store.setBanEnd('203.0.113.4', 90_000, 3000), null);
+    assert.equal(store.banCount('203.0.113.1'), 1);
+  });
+});
+
 test('expired bans are closed at their expiry time; permanent ones stay', () => {
   withStore((store) => {
     store.addBans([ban('203.0.113.1', 5000), ban('2001:db8::1', 8000), ban('203.0.113.3', null)]);
