@@ -15,6 +15,14 @@ void clientKindsFit;
 
 export class RequestError extends Error {
   override readonly name = 'RequestError';
+
+  /** InvalidAddress for text that is not an address (the helper would say the same); else InvalidRequest. */
+  constructor(
+    message: string,
+    readonly kind: 'InvalidRequest' | 'InvalidAddress' = 'InvalidRequest',
+  ) {
+    super(message);
+  }
 }
 
 const MAX_TEXT_LENGTH = 500;
@@ -24,15 +32,16 @@ const MAX_UINT32 = 0xffff_ffff;
 const LONGEST_PAUSE_MS = 7 * 24 * 3_600_000;
 
 function address(value: unknown, what: string, options: { network: boolean }): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 64) throw new RequestError(`${what} must be an IP address${options.network ? ' or network' : ''}`);
+  if (typeof value !== 'string') throw new RequestError(`${what} must be an IP address${options.network ? ' or network' : ''}`);
+  if (value.length === 0 || value.length > 64) throw new RequestError(`${what} must be an IP address${options.network ? ' or network' : ''}`, 'InvalidAddress');
   const slash = value.indexOf('/');
   const host = slash === -1 ? value : value.slice(0, slash);
   // isIP also takes an IPv6 zone ("fe80::1%eth0"), which names no address the helper can ban.
   const family = host.includes('%') ? 0 : isIP(host);
-  if (family === 0) throw new RequestError(`${what} is not an IP address${options.network ? ' or network' : ''}`);
+  if (family === 0) throw new RequestError(`${JSON.stringify(host.slice(0, 64))} is not an IP address${options.network ? ' or network' : ''}`, 'InvalidAddress');
   if (slash !== -1) {
     const prefix = value.slice(slash + 1);
-    if (!options.network || !/^(?:0|[1-9]\d{0,2})$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128)) throw new RequestError(`${what} has a bad network prefix`);
+    if (!options.network || !/^(?:0|[1-9]\d{0,2})$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128)) throw new RequestError(`${what} has a bad network prefix`, 'InvalidAddress');
   }
   return value;
 }
@@ -193,7 +202,7 @@ export function createOperations(dependencies: OperationDependencies): Operation
       try {
         parsed = parse[operation](args);
       } catch (error) {
-        if (error instanceof RequestError) return failure('InvalidRequest', `${operation}: ${error.message}`);
+        if (error instanceof RequestError) return failure(error.kind, `${operation}: ${error.message}`);
         throw error;
       }
       return (run[operation] as (...values: unknown[]) => Promise<unknown>)(...parsed);

@@ -112,6 +112,16 @@ test('Whitelist from the bans page unbans the address and protects it from then 
   assert.equal(await client.isBanned('198.51.100.32'), false);
   await go(page, 'Whitelist');
   await page.getByText('198.51.100.32').first().waitFor();
+  // The form: a network with a comment, then its removal; a typo is answered in words.
+  await page.getByLabel('Address or network').fill('192.0.2.128/25');
+  await page.getByLabel('Comment').fill('the lab');
+  await page.getByRole('button', { name: 'Add to whitelist' }).click();
+  await waitFor(async () => (await client.getWhitelist()).some((entry) => entry.network === '192.0.2.128/25' && entry.comment === 'the lab'), { what: 'the new entry', timeoutMs: 10_000 });
+  await page.getByRole('button', { name: 'Remove 192.0.2.128/25' }).click();
+  await waitFor(async () => !(await client.getWhitelist()).some((entry) => entry.network === '192.0.2.128/25'), { what: 'the entry removed', timeoutMs: 10_000 });
+  await page.getByLabel('Address or network').fill('192.0.2.300');
+  await page.getByRole('button', { name: 'Add to whitelist' }).click();
+  await page.getByRole('alert').filter({ hasText: 'not a valid IP address' }).first().waitFor({ timeout: 10_000 });
 });
 
 test('a desktop user the helper does not authorise sees a clear refusal, and nothing changes', async () => {
@@ -192,7 +202,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
       await desktop.screenshot(name.toLowerCase());
     }
     await go(page, 'Bans');
-    await banRow(page, '192.0.2.60').getByRole('button', { name: '192.0.2.60' }).first().click();
+    await banRow(page, '193.0.6.139').getByRole('button', { name: '193.0.6.139' }).first().click();
     await page.getByRole('dialog').first().waitFor();
     await desktop.screenshot('intel-panel');
     // The strict CSP holds with everything the pages do: no violation, no exception, on any page.

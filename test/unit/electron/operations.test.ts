@@ -41,14 +41,14 @@ function harness(options: { client?: FakeHelperClient | null; startHelper?: () =
   };
 }
 
-/** The call is refused as InvalidRequest, and nothing (helper, systemd, preferences) was reached. */
+/** The call is refused (InvalidRequest, or InvalidAddress for text that is no address), and nothing (helper, systemd, preferences) was reached. */
 async function assertRefused(operation: unknown, args: unknown) {
   const h = harness();
   const result = await h.invoke(operation, args);
   const shown = `${String(typeof operation === 'string' ? operation : typeof operation)}(${describe(args)})`;
   assert.equal(result.ok, false, `${shown} was accepted`);
   if (result.ok) return;
-  assert.equal(result.error.kind, 'InvalidRequest', shown);
+  assert.ok(result.error.kind === 'InvalidRequest' || result.error.kind === 'InvalidAddress', shown);
   assert.equal(typeof result.error.message, 'string');
   assert.ok(result.error.message.length > 0);
   assert.deepEqual(h.client?.calls, [], `${shown} reached the helper`);
@@ -476,4 +476,15 @@ test('startHelper answers ok, or the kind of the error it met', async () => {
   });
   assert.deepEqual(await broken.invoke('startHelper', []), { ok: false, error: { kind: 'Failed', message: 'systemctl exited with 5' } });
   assert.deepEqual(broken.client?.calls, [], 'starting the helper is not a call to it');
+});
+
+test('text that is not an address is refused as InvalidAddress, as the helper would say; a wrong type is InvalidRequest', async () => {
+  const h = harness();
+  const words = (await h.invoke('unban', ['1.2.3.4; rm -rf /'])) as { ok: false; error: { kind: string } };
+  assert.equal(words.error.kind, 'InvalidAddress');
+  const prefix = (await h.invoke('whitelistAdd', ['10.0.0.0/33', ''])) as { ok: false; error: { kind: string } };
+  assert.equal(prefix.error.kind, 'InvalidAddress');
+  const number = (await h.invoke('unban', [1234])) as { ok: false; error: { kind: string } };
+  assert.equal(number.error.kind, 'InvalidRequest');
+  assert.deepEqual(h.client?.calls, []);
 });
