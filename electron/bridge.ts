@@ -63,6 +63,20 @@ export function describeError(error: BridgeError): string {
   return ERROR_SENTENCES[error.kind] ?? `Something went wrong (${error.kind}).`;
 }
 
+/** Starting the helper fails for other reasons than a call to it: systemd and polkit answer. */
+const START_SENTENCES: Partial<Record<BridgeErrorKind, string>> = {
+  AccessDenied: 'You are not allowed to start it: the administrator password was refused or not given.',
+  NotAuthorized: 'You are not allowed to start it: the administrator password was refused or not given.',
+  InteractionRequired: 'Starting it needs an administrator password, but no password prompt (polkit agent) runs in your session. Run "sudo systemctl start croissant2ban" instead.',
+  Failed: 'systemd could not start it. "systemctl status croissant2ban" says why.',
+  Timeout: 'systemd did not answer in time. Try again, or run "sudo systemctl start croissant2ban".',
+};
+
+/** The sentence for a failure to start the helper through systemd. */
+export function describeStartError(error: BridgeError): string {
+  return START_SENTENCES[error.kind] ?? describeError(error);
+}
+
 /** Operations answer with a value or an error, never by throwing: errors cross IPC as data. */
 export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: BridgeError };
 

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState, type ComponentType } from 'react';
 import { call } from './bridge-client.js';
 import { useConnection } from './connection.js';
 import type { BridgeError } from '../electron/bridge.js';
-import { describeError } from './errors.js';
+import { describeStartError } from '../electron/bridge.js';
 import { IntelPanel } from './intel-panel.js';
 import { ActivityPage } from './pages/activity.js';
 import { BansPage } from './pages/bans.js';
@@ -127,7 +127,7 @@ function ConnectionBanner() {
       {startError ? (
         <div role="alert" className="banner-error-text">
           <p>
-            <strong>Could not start the helper.</strong> {describeError(startError)}
+            <strong>Could not start the helper.</strong> {describeStartError(startError)}
           </p>
           <details className="alert-details">
             <summary>Technical details</summary>

@@ -46,6 +46,30 @@ function applyPatch(bans: readonly BanInfo[], patch: Patch): readonly BanInfo[] 
   return next;
 }
 
+/**
+ * The patches of a batch as one, in order (a flush resets; a later add or removal of an address wins),
+ * so a burst of 1,000 events costs one pass over the list, not 1,000.
+ */
+function mergePatches(patches: readonly Patch[]): Patch {
+  let cleared = false;
+  let added = new Map<string, BanInfo>();
+  let removed = new Set<string>();
+  for (const patch of patches) {
+    if (patch.cleared) {
+      cleared = true;
+      added = new Map();
+      removed = new Set();
+    }
+    for (const ip of patch.removed) {
+      added.delete(ip);
+      removed.add(ip);
+    }
+    // An address both removed and added ends up present: applyPatch drops the old ban, then adds this.
+    for (const ban of patch.added) added.set(ban.ip, ban);
+  }
+  return { added: [...added.values()], removed: [...removed], cleared };
+}
+
 // --- patches from events, applied in batches ----------------------------------------------------
 
 const BATCH_MS = 200;
@@ -80,19 +104,13 @@ function flushQueue(): void {
   const state = bansStore.get();
   // Nothing read yet: the full read under way includes these changes (or replays them).
   if (state.status !== 'ready' && state.status !== 'offline') return;
-  let bans = state.bans;
-  let cleared = false;
-  const touched = new Set<string>();
-  for (const patch of patches) {
-    bans = applyPatch(bans, patch);
-    indexPatch(patch);
-    cleared ||= patch.cleared === true;
-    for (const ip of patch.removed) touched.add(ip);
-    for (const ban of patch.added) touched.add(ban.ip);
-  }
+  const patch = mergePatches(patches);
+  const bans = applyPatch(state.bans, patch);
+  indexPatch(patch);
   if (bans === state.bans) return;
+  const touched = new Set([...patch.removed, ...patch.added.map((ban) => ban.ip)]);
   const added = [...touched].flatMap((ip) => banByIp.get(ip) ?? []);
-  bansStore.set({ ...state, bans, change: cleared ? null : { previous: state.bans, removed: touched, added } });
+  bansStore.set({ ...state, bans, change: patch.cleared ? null : { previous: state.bans, removed: touched, added } });
 }
 
 /** Changes the local list now, e.g. right after this window unbanned an address. */
@@ -145,8 +163,10 @@ async function fetchBans(): Promise<void> {
   if (result.ok) {
     const before = bansStore.get();
     let { bans, change } = before.status === 'ready' || before.status === 'offline' ? reuseUnchanged(before.bans, result.value) : { bans: result.value as readonly BanInfo[], change: null };
-    for (const patch of replay) bans = applyPatch(bans, patch);
-    if (replay.length > 0) change = null;
+    if (replay.length > 0) {
+      bans = applyPatch(bans, mergePatches(replay));
+      change = null;
+    }
     indexAll(bans);
     bansStore.set({ status: 'ready', bans, error: null, refreshing: false, change });
   } else {

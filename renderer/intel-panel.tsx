@@ -5,6 +5,7 @@ import type { BridgeError } from '../electron/bridge.js';
 import type { IntelInfo } from '../helper/protocol/index.js';
 import { unbanAddress, whitelistAddress } from './actions.js';
 import { useBans } from './bans-store.js';
+import { useConnection } from './connection.js';
 import { useNow } from './clock.js';
 import { ErrorAlert, Loading } from './components.js';
 import { formatAgo, formatDateTime, formatExpiry } from './format.js';
@@ -205,6 +206,8 @@ function BanStatus(props: { ip: string; now: number }) {
   const bans = useBans();
   const ban = useMemo(() => bans.bans.find((entry) => entry.ip === ip), [bans.bans, ip]);
   const [busy, setBusy] = useState<'unban' | 'whitelist' | null>(null);
+  // Nothing can be changed while the helper is away; the buttons say so by being off.
+  const helperAway = useConnection().connection.state !== 'running';
   const [error, setError] = useState<{ what: string; error: BridgeError } | null>(null);
   const [done, setDone] = useState<string | null>(null);
 
@@ -242,11 +245,11 @@ function BanStatus(props: { ip: string; now: number }) {
       )}
       <div className="button-row">
         {ban ? (
-          <button type="button" className="button button-danger" onClick={() => void run('unban')} disabled={busy !== null}>
+          <button type="button" className="button button-danger" onClick={() => void run('unban')} disabled={busy !== null || helperAway}>
             {busy === 'unban' ? 'Unbanning…' : 'Unban this address'}
           </button>
         ) : null}
-        <button type="button" className="button" onClick={() => void run('whitelist')} disabled={busy !== null}>
+        <button type="button" className="button" onClick={() => void run('whitelist')} disabled={busy !== null || helperAway}>
           {busy === 'whitelist' ? 'Whitelisting…' : 'Whitelist this address'}
         </button>
       </div>

@@ -1,7 +1,7 @@
 // Fails when code imports across runtime boundaries (see README "Where to change what"):
 //   helper/protocol imports nothing else of the repo and no node:/electron/DOM-only modules;
 //   electron/ imports only helper/protocol and helper/client from helper/;
-//   renderer/ imports only helper/protocol (and its own files, and the bridge type in electron/bridge);
+//   renderer/ imports only helper/protocol (and its own files, and electron/bridge: the bridge contract and its error sentences);
 //   nothing imports test/.
 // Usage: node scripts/check-boundaries.mjs [repository root]   (exit 1 and one line per violation)
 import { readdirSync, readFileSync, statSync } from 'node:fs';

@@ -14,7 +14,7 @@ export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.map': 'application/json',
 };
 
-/** The CSP of every page of the window; also a meta tag in index.html. */
+/** The CSP of every page of the window, sent as a header; index.html repeats it as a meta tag, without frame-ancestors (which a meta tag cannot carry). */
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 

@@ -2,7 +2,7 @@
 // tray's state and menu, ban (and, when asked for, attack) notifications with the address's origin,
 // the recent bans, and the tray menu's actions. index.ts gives it a shell (the Tray, Notification
 // and window calls); tests give it a recording one.
-import { describeError, type HelperEvent, type Preferences, type Result } from '../bridge.js';
+import { describeError, describeStartError, type HelperEvent, type Preferences, type Result } from '../bridge.js';
 import { createBanNotifier, type Notice } from './ban-notifications.js';
 import type { HelperLink } from './helper-link.js';
 import { attackNotificationText, banNotificationText, type NotificationText } from './notification-text.js';
@@ -149,7 +149,7 @@ export function createDesktop(options: {
           return;
         case 'start-helper': {
           const result = (await operations.invoke('startHelper', [])) as Result<void>;
-          if (!result.ok) failed('start the helper', describeError(result.error));
+          if (!result.ok) failed('start the helper', describeStartError(result.error));
           return;
         }
         case 'pause-notifications':
@@ -171,6 +171,8 @@ export function createDesktop(options: {
     } catch (error) {
       // A preference that cannot be saved (a full disk, a read-only home): say so, and show the truth.
       failed('save the setting', error instanceof Error ? error.message : String(error));
+      // Electron ticked the checkbox itself on the click; draw the menu again to untick it.
+      shownTray = '';
       refreshTray();
     }
   }

@@ -116,7 +116,9 @@ function start() {
     return image;
   };
   // Shown notifications are kept until clicked or closed: one that is garbage-collected loses its click.
+  // Bounded, since a desktop that keeps notifications in a tray may never say they closed.
   const shown = new Set<Notification>();
+  const KEPT_NOTIFICATIONS = 50;
   const linux = process.platform === 'linux';
 
   desktop = createDesktop({
@@ -126,6 +128,7 @@ function start() {
         // libnotify reads the body as markup, and it carries names the attacker chose (WHOIS, PTR).
         const notification = new Notification({ title: text.title, body: linux ? escapeMarkup(text.body) : text.body, icon: join(ICONS, 'app-64.png') });
         shown.add(notification);
+        if (shown.size > KEPT_NOTIFICATIONS) shown.delete(shown.values().next().value!);
         notification.on('click', () => {
           shown.delete(notification);
           onClick();

@@ -136,7 +136,7 @@ export interface OperationDependencies {
 }
 
 export interface Operations {
-  /** Parses `args` for `operation` and runs it. Bad requests answer InvalidRequest; nothing throws. */
+  /** Parses `args` for `operation` and runs it. Bad requests answer InvalidRequest (InvalidAddress for text that is no address); nothing throws. */
   invoke(operation: unknown, args: readonly unknown[]): Promise<unknown>;
 }
 

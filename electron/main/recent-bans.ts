@@ -31,7 +31,8 @@ export function createRecentBans(): RecentBans {
       bans = [{ ip, at, service: services.get(ip) }, ...bans.filter((ban) => ban.ip !== ip)].slice(0, RECENT_BANS_KEPT);
     },
     banRemoved(ip) {
-      bans = bans.filter((ban) => ban.ip !== ip);
+      // "*" is a flush: every ban ended.
+      bans = ip === '*' ? [] : bans.filter((ban) => ban.ip !== ip);
     },
     reset(list) {
       bans = list.slice(0, RECENT_BANS_KEPT);

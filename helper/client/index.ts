@@ -49,7 +49,7 @@ export class ClientError extends Error {
 export interface ClientOptions {
   /** Bus address (default: DBUS_SYSTEM_BUS_ADDRESS, else the system bus socket). */
   readonly address?: string;
-  /** Per-call time limit in ms (default 25 s). */
+  /** Per-call time limit in ms (default 25 s; a mutating call that may ask for a password gets at least INTERACTIVE_TIMEOUT_MS). */
   readonly timeoutMs?: number;
   /** Mutating calls may ask for a password through polkit (a terminal, a desktop session). */
   readonly interactive?: boolean;
@@ -102,6 +102,8 @@ export class DaemonClient implements DaemonApi {
    * would put a "ban" of the forger's choosing in the tray menu, one click from the whitelist.
    */
   private helperOwner: string | null = null;
+  /** NameOwnerChanged signals seen for the helper's name: an answer to GetNameOwner older than one is stale. */
+  private ownerChanges = 0;
 
   private constructor(
     private readonly bus: BusConnection,
@@ -263,12 +265,17 @@ export class DaemonClient implements DaemonApi {
       await this.bus.addMatch(`type='signal',sender='${BUS_NAME}',path='${OBJECT_PATH}',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged'`);
       // Owner changes first, then the owner now: a change after our question arrives after its answer.
       await this.watchOwner();
+      // The answer may be handled after a NameOwnerChanged that came in the same read of the socket;
+      // then the signal is newer, and the answer is dropped.
+      const changesBefore = this.ownerChanges;
+      let owner: string | null;
       try {
-        this.helperOwner = (await this.bus.callBus('GetNameOwner', 's', [BUS_NAME])).body![0] as string;
+        owner = (await this.bus.callBus('GetNameOwner', 's', [BUS_NAME])).body![0] as string;
       } catch (error) {
         if (!(error instanceof BusError) || error.errorName !== BusErrorName.nameHasNoOwner) throw error;
-        this.helperOwner = null;
+        owner = null;
       }
+      if (this.ownerChanges === changesBefore) this.helperOwner = owner;
     })().catch((error: unknown) => {
       this.subscribed = null;
       throw translate(error);
@@ -338,6 +345,7 @@ export class DaemonClient implements DaemonApi {
     if (message.interface !== BUS_DRIVER.interface || message.member !== 'NameOwnerChanged' || message.signature !== 'sss') return;
     const [name, , newOwner] = message.body as [string, string, string];
     if (name !== BUS_NAME) return;
+    this.ownerChanges++;
     this.helperOwner = newOwner === '' ? null : newOwner;
     for (const listener of this.ownerListeners) listener(newOwner !== '');
   }

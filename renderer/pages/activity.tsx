@@ -1,10 +1,11 @@
-// Activity: who changed what (bans, unbans, whitelist, reloads), newest first.
+// Activity: who changed what (bans, extensions, unbans, whitelist, flushes, reloads), newest first.
 import { Empty, PageHeader, QueryView, RefreshButton } from '../components.js';
 import { formatDateTime, formatUid } from '../format.js';
 import { useQuery } from '../use-query.js';
 
 const ACTIONS: Record<string, string> = {
   ban: 'Ban',
+  extend: 'Extend',
   unban: 'Unban',
   'whitelist-add': 'Whitelist add',
   'whitelist-remove': 'Whitelist remove',

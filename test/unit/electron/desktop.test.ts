@@ -205,8 +205,10 @@ test('a setting that cannot be saved is said, not thrown; the tray keeps showing
       throw new Error('ENOSPC: no space left on device');
     },
   });
+  const drawn = world.trays.length;
   await world.desktop.run({ kind: 'start-at-login', enabled: true });
   assert.equal(world.notifications.at(-1)!.title, 'Croissant2Ban could not save the setting');
+  assert.equal(world.trays.length, drawn + 1, 'the menu is drawn again, so the checkbox Electron ticked on the click is unticked');
   assert.match(world.notifications.at(-1)!.body, /ENOSPC/);
   const item = world.lastTray().menu.find((entry) => entry.type === 'checkbox' && entry.label === 'Start at login');
   assert.deepEqual(item && item.type === 'checkbox' ? item.checked : null, false);

@@ -72,3 +72,11 @@ test(`services are remembered for ${SERVICES_REMEMBERED} addresses, the least re
   assert.equal(recent.serviceOf(ip(2)), undefined);
   assert.equal(recent.serviceOf(ip(0)), 'sshd');
 });
+
+test('a flush (BanRemoved "*") empties the list', () => {
+  const recent = createRecentBans();
+  recent.banAdded('192.0.2.1', 1);
+  recent.banAdded('192.0.2.2', 2);
+  recent.banRemoved('*');
+  assert.deepEqual(recent.list(), []);
+});
