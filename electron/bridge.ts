@@ -105,6 +105,8 @@ export type HelperEvent =
   | { readonly type: 'connection'; readonly connection: HelperConnection }
   | { readonly type: 'ban-added'; readonly at: number; readonly ip: string; readonly reason: string; readonly source: string; readonly durationSecs: number }
   | { readonly type: 'ban-removed'; readonly at: number; readonly ip: string; readonly reason: string }
+  /** A running ban got a new end (epoch seconds, 0 = permanent); the same ban otherwise. */
+  | { readonly type: 'ban-extended'; readonly at: number; readonly ip: string; readonly expiresAt: number }
   | { readonly type: 'attack'; readonly at: number; readonly ip: string; readonly service: string; readonly eventType: string }
   | { readonly type: 'counters'; readonly activeBans?: number; readonly eventsProcessed?: number }
   /** The user asked (notification or tray menu) to see what is known about an address. */

@@ -246,6 +246,11 @@ export function startBansStore(): void {
       scheduleReconcile();
     } else if (event.type === 'ban-removed') {
       patchFromEvent(event.ip, null);
+    } else if (event.type === 'ban-extended') {
+      // The same ban with a new end (from this window, another, or c2b extend).
+      const existing = banByIp.get(event.ip);
+      if (existing) patchFromEvent(event.ip, { ...existing, expires_at: event.expiresAt });
+      else scheduleReconcile();
     }
   });
   let generation = connectionStore.get().generation;

@@ -87,6 +87,7 @@ export function createHelperLink(options: {
     await Promise.all([
       client.on('BanAdded', (ip, reason, source, durationSecs) => alive() && options.onEvent({ type: 'ban-added', at: at(), ip, reason, source, durationSecs })),
       client.on('BanRemoved', (ip, reason) => alive() && options.onEvent({ type: 'ban-removed', at: at(), ip, reason })),
+      client.on('BanExtended', (ip, expiresAt) => alive() && options.onEvent({ type: 'ban-extended', at: at(), ip, expiresAt })),
       client.on('AttackDetected', (ip, service, eventType) => alive() && options.onEvent({ type: 'attack', at: at(), ip, service, eventType })),
       // The helper says goodbye before it lets go of its name; a crash is seen through the name alone.
       client.on('DaemonStopping', () => alive() && setState({ state: 'stopped' })),

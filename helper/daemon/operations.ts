@@ -147,7 +147,7 @@ export function createOperations(context: OperationContext): Operations {
       context.bannedUntil.set(target.text, expiresAt ?? Infinity);
       // block() gives an element already there its new timeout (nftables: add, delete, add in one transaction).
       await changeFirewall('block', () => firewall.block([{ address: target.text, family: target.family, seconds }]));
-      context.observer.banExtended({ address: target.text, seconds });
+      context.observer.banExtended({ address: target.text, seconds, expiresAt });
       logger.info('ban extended by hand', { address: target.text, action: 'extend', seconds, uid: request.actorUid ?? undefined });
       return record;
     },

@@ -30,8 +30,8 @@ export interface PipelineObserver {
   banAdded(ban: { readonly address: string; readonly reason: string; readonly source: string; readonly seconds: number }): void;
   /** `address` is "*" when every ban ended at once (a flush). */
   banRemoved(address: string, reason: string): void;
-  /** A running ban now ends `seconds` from now (0 = never); the same ban, not a new one. */
-  banExtended(ban: { readonly address: string; readonly seconds: number }): void;
+  /** A running ban now ends `seconds` from now (0 = never), at `expiresAt` (epoch ms, null = never); the same ban, not a new one. */
+  banExtended(ban: { readonly address: string; readonly seconds: number; readonly expiresAt: number | null }): void;
   attack(failure: EventRecord): void;
 }
 

@@ -311,9 +311,10 @@ export function createDbusService(options: { readonly bus: BusConnection; readon
       generation++;
       emit('BanRemoved', address, reason);
     },
-    // No signal: it is not a new ban (BanAdded would say so). GetBans answers with the new end.
-    banExtended() {
+    // Its own signal, not BanAdded: the same ban with a new end, which open views can patch in place.
+    banExtended(ban) {
       generation++;
+      emit('BanExtended', ban.address, ban.expiresAt === null ? 0 : Math.floor(ban.expiresAt / 1000));
     },
     attack(failure) {
       const current = Date.now();

@@ -267,6 +267,8 @@ export type MethodName = keyof typeof METHODS;
 export const SIGNALS = {
   BanAdded: [['ip', 's'], ['reason', 's'], ['source', 's'], ['duration_secs', 'u']],
   BanRemoved: [['ip', 's'], ['reason', 's']],
+  /** A running ban got a new end (ExtendBan): expires_at in epoch seconds, 0 = permanent. */
+  BanExtended: [['ip', 's'], ['expires_at', 't']],
   AttackDetected: [['ip', 's'], ['service', 's'], ['event_type', 's']],
   DaemonStarted: [],
   DaemonStopping: [],
@@ -292,6 +294,7 @@ export interface PropertyValues {
 export interface SignalArguments {
   BanAdded: [ip: string, reason: string, source: string, durationSecs: number];
   BanRemoved: [ip: string, reason: string];
+  BanExtended: [ip: string, expiresAt: number];
   AttackDetected: [ip: string, service: string, eventType: string];
   DaemonStarted: [];
   DaemonStopping: [];

@@ -81,7 +81,7 @@ test('Unban from the bans page lifts the ban in the helper and the kernel set', 
   assert.ok(!(await kernelSet()).includes('198.51.100.31'), 'gone from the kernel set');
 });
 
-test('Extend from the bans page makes a detector ban last a day longer and keeps its record', async () => {
+test('Extend from the bans page makes a detector ban last a day longer and keeps its record; an extension made elsewhere shows at once', async () => {
   helper.appendAuthLog(sshFailures('198.51.100.36', 3, Date.now() - 6_000));
   await waitFor(() => client.isBanned('198.51.100.36'), { what: 'the detector ban', timeoutMs: 10_000 });
   const before = (await client.getBans()).find((ban) => ban.ip === '198.51.100.36')!;
@@ -94,6 +94,9 @@ test('Extend from the bans page makes a detector ban last a day longer and keeps
   assert.ok(Math.abs(after.expires_at - (before.expires_at + 86_400)) <= 2, `a day longer: ${JSON.stringify({ before, after })}`);
   assert.deepEqual({ ...after, expires_at: 0 }, { ...before, expires_at: 0 }, 'service, reason, source, failures and start unchanged');
   assert.ok((await kernelSet()).includes('198.51.100.36'));
+  // Made permanent elsewhere (another admin, c2b extend): BanExtended updates the open page.
+  await client.extendBan('198.51.100.36', 0);
+  await banRow(page, '198.51.100.36').getByText('permanent').first().waitFor({ timeout: 10_000 });
 });
 
 test('Whitelist from the bans page unbans the address and protects it from then on', async () => {

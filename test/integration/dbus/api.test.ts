@@ -105,8 +105,9 @@ test('Ban, IsBanned, GetBans and Unban round-trip, with BanAdded and BanRemoved 
   await assert.rejects(client.unban('198.51.100.20'), { kind: 'NotFound' });
 });
 
-test('ExtendBan gives a detector ban a new end in the kernel set and GetBans, keeps its record, logs "extend" and sends no BanAdded', async () => {
+test('ExtendBan gives a detector ban a new end in the kernel set and GetBans, keeps its record, logs "extend", signals BanExtended and sends no BanAdded', async () => {
   const added = collect('BanAdded');
+  const extensions = collect('BanExtended');
   helper.appendAuthLog(sshFailures('203.0.113.60', 3, Date.now() - 10_000));
   await waitFor(() => added.some(([ip]) => ip === '203.0.113.60'), { what: 'the detector ban', timeoutMs: 10_000 });
   const before = (await client.getBans()).find((ban) => ban.ip === '203.0.113.60')!;
@@ -121,11 +122,15 @@ test('ExtendBan gives a detector ban a new end in the kernel set and GetBans, ke
   const after = (await client.getBans()).find((ban) => ban.ip === '203.0.113.60')!;
   assert.ok(Math.abs(after.expires_at - (Date.now() / 1000 + 7200)) <= 2, `ends 7200 s from now: ${JSON.stringify(after)}`);
   assert.deepEqual({ ...after, expires_at: 0 }, { ...before, expires_at: 0 }, 'service, reason, source, failures and banned_at unchanged');
+  await waitFor(() => extensions.length > 0, { what: 'BanExtended' });
+  assert.deepEqual(extensions[0], ['203.0.113.60', after.expires_at], 'BanExtended carries the new end GetBans shows');
 
   assert.equal(await client.extendBan('203.0.113.60', 0), true);
   assert.equal(await kernelElement('203.0.113.60'), 'permanent', 'no timeout in the kernel');
   const permanent = (await client.getBans()).find((ban) => ban.ip === '203.0.113.60')!;
   assert.deepEqual(permanent, { ...before, expires_at: 0 });
+  await waitFor(() => extensions.length > 1, { what: 'BanExtended to permanent' });
+  assert.deepEqual(extensions[1], ['203.0.113.60', 0]);
   assert.equal(await client.isBanned('203.0.113.60'), true);
 
   // A later ban's signal arrives after anything the extensions could have sent.
