@@ -4,6 +4,7 @@
 import type { BridgeError } from '../electron/bridge.js';
 import type { BanInfo } from '../helper/protocol/index.js';
 import type { BansChange } from './ban-order.js';
+import { applyPatch, mergePatches, type Patch } from './ban-patches.js';
 import { addEventListener, call } from './bridge-client.js';
 import { connectionStore } from './connection.js';
 import { createStore, useStore } from './store.js';
@@ -19,56 +20,6 @@ export interface BansState {
 }
 
 export const bansStore = createStore<BansState>({ status: 'idle', bans: [], error: null, refreshing: false, change: null });
-
-interface Patch {
-  readonly added: readonly BanInfo[];
-  readonly removed: readonly string[];
-  /** A flush ('*'): every ban ended. */
-  readonly cleared?: boolean;
-}
-
-/** Applies a patch to the list in one pass; invariant: at most one ban per address. */
-function applyPatch(bans: readonly BanInfo[], patch: Patch): readonly BanInfo[] {
-  if (patch.cleared) return patch.added.slice();
-  if (patch.added.length === 0 && patch.removed.length === 0) return bans;
-  const removed = new Set(patch.removed);
-  const added = new Map(patch.added.map((ban) => [ban.ip, ban]));
-  const next: BanInfo[] = [];
-  for (const ban of bans) {
-    if (removed.has(ban.ip)) continue;
-    const replacement = added.get(ban.ip);
-    if (replacement) {
-      next.push(replacement);
-      added.delete(ban.ip);
-    } else next.push(ban);
-  }
-  for (const ban of added.values()) next.push(ban);
-  return next;
-}
-
-/**
- * The patches of a batch as one, in order (a flush resets; a later add or removal of an address wins),
- * so a burst of 1,000 events costs one pass over the list, not 1,000.
- */
-function mergePatches(patches: readonly Patch[]): Patch {
-  let cleared = false;
-  let added = new Map<string, BanInfo>();
-  let removed = new Set<string>();
-  for (const patch of patches) {
-    if (patch.cleared) {
-      cleared = true;
-      added = new Map();
-      removed = new Set();
-    }
-    for (const ip of patch.removed) {
-      added.delete(ip);
-      removed.add(ip);
-    }
-    // An address both removed and added ends up present: applyPatch drops the old ban, then adds this.
-    for (const ban of patch.added) added.set(ban.ip, ban);
-  }
-  return { added: [...added.values()], removed: [...removed], cleared };
-}
 
 // --- patches from events, applied in batches ----------------------------------------------------
 
