@@ -14,7 +14,6 @@ export type Notice =
   | { readonly kind: 'single'; readonly ban: BanNotice }
   | { readonly kind: 'burst'; readonly count: number; readonly windowSeconds: number; readonly addresses: readonly string[] };
 
-export type { Scheduler } from './scheduler.js';
 
 export interface BanNotifier {
   banAdded(ban: BanNotice): void;

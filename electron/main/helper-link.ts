@@ -16,7 +16,6 @@ export interface HelperClient extends DaemonApi {
   close(): void;
 }
 
-export type { Scheduler } from './scheduler.js';
 
 export interface HelperLink {
   start(): void;

@@ -1,7 +1,7 @@
 // Dashboard: what is happening now (live feed, counters), the last 24 hours (attacks per hour, top
 // services), and where the newest bans come from (map, top countries).
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { BanInfo, StatsInfo } from '../../helper/protocol/index.js';
+import type { StatsInfo } from '../../helper/protocol/index.js';
 import { newestBans } from '../ban-order.js';
 import { useBans } from '../bans-store.js';
 import { call, useHelperEvent } from '../bridge-client.js';

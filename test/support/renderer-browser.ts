@@ -6,19 +6,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { CONTENT_SECURITY_POLICY } from '../../electron/main/app-files.js';
+import { CONTENT_SECURITY_POLICY, CONTENT_TYPES } from '../../electron/main/app-files.js';
 import { repositoryRoot } from './paths.js';
 
 export const RENDERER_APP = join(repositoryRoot, 'dist/renderer-app');
 export const CHROMIUM = process.env.C2B_CHROMIUM ?? '/usr/bin/chromium';
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.map': 'application/json',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 export interface StaticServer {
   readonly url: string;
@@ -41,7 +34,7 @@ export async function serveDirectory(root: string, extra: Record<string, { type:
       return;
     }
     // The same CSP header as the app's own app:// handler sends.
-    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', 'content-security-policy': CONTENT_SECURITY_POLICY });
+    response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', 'content-security-policy': CONTENT_SECURITY_POLICY });
     createReadStream(file).pipe(response);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
